@@ -1,0 +1,26 @@
+import postgres, { type Sql } from "postgres";
+
+export type { Sql };
+
+export interface SqlOptions {
+  max?: number;
+  /** Connect and statement timeout; a dead server fails a query instead of hanging it. */
+  timeoutMs?: number;
+  /** Application name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+export function createSql(url: string, opts: SqlOptions = {}): Sql {
+  const timeoutMs = opts.timeoutMs ?? 3000;
+  return postgres(url, {
+    max: opts.max ?? 10,
+    connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+    idle_timeout: 60,
+    max_lifetime: 60 * 30,
+    onnotice: () => {},
+    connection: {
+      application_name: opts.applicationName ?? "csecbridge",
+      statement_timeout: timeoutMs,
+    },
+  });
+}

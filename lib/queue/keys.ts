@@ -1,0 +1,12 @@
+// The Redis key layout of DESIGN.md ("Redis — key layout"). A deployment-wide prefix, if any,
+// is applied by the connection (ioredis keyPrefix), never here.
+
+export const queueKeys = (provider: string) => ({
+  queue: `queue:${provider}`,
+  processing: (workerId: string) => `queue:${provider}:processing:${workerId}`,
+  workers: `queue:${provider}:workers`,
+  delayed: `queue:${provider}:delayed`,
+  dead: `queue:${provider}:dead`,
+});
+
+export const REVOCATION_SCHEDULE_KEY = "schedule:revocations";

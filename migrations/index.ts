@@ -1,0 +1,10 @@
+// Every migration, embedded as text so a compiled binary carries them. Append new files here.
+import m0001 from "./0001_requests.sql" with { type: "text" };
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [{ version: 1, name: "0001_requests", sql: m0001 }];

@@ -1,0 +1,7 @@
+// The only place tests read the environment: where the shared PostgreSQL and Redis live.
+export function testEnv() {
+  return {
+    adminUrl: process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    redisUrl: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+  };
+}

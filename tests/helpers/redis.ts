@@ -1,0 +1,40 @@
+import { randomBytes } from "node:crypto";
+import { createRedis, type Redis } from "../../lib/redis/connect.ts";
+import { testEnv } from "./env.ts";
+
+export interface TestRedis {
+  url: string;
+  prefix: string;
+  /** A connection with the prefix applied, like the services use. */
+  redis: Redis;
+  cleanup(): Promise<void>;
+}
+
+/** A random key namespace on the shared Redis for one test file; removed afterwards. */
+export async function createTestRedis(): Promise<TestRedis> {
+  const url = testEnv().redisUrl;
+  const prefix = `t${randomBytes(5).toString("hex")}:`;
+  const redis = createRedis(url, { keyPrefix: prefix });
+  await new Promise<void>((resolve, reject) => {
+    if (redis.status === "ready") return resolve();
+    redis.once("ready", () => resolve());
+    redis.once("error", reject);
+  });
+  return {
+    url,
+    prefix,
+    redis,
+    async cleanup() {
+      const raw = createRedis(url);
+      await new Promise<void>((r) => (raw.status === "ready" ? r() : raw.once("ready", () => r())));
+      let cursor = "0";
+      do {
+        const [next, keys] = await raw.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+        cursor = next;
+        if (keys.length > 0) await raw.del(...keys);
+      } while (cursor !== "0");
+      raw.disconnect();
+      redis.disconnect();
+    },
+  };
+}
