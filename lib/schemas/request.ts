@@ -1,17 +1,37 @@
 import { z } from "zod";
 import { parseIsoDuration } from "../config/env.ts";
 import type { FieldIssue } from "../errors/http-errors.ts";
+import { fieldIssues } from "./issues.ts";
 
-// Bounded, printable text: no control characters anywhere in free-text fields.
+/**
+ * Bounded, printable text. Rejected: C0/C1 control characters (log and header injection; NUL is
+ * also refused by PostgreSQL jsonb), line/paragraph separators, and bidi overrides/isolates (text
+ * shown on the dashboard could otherwise be made to read as something else).
+ */
 const text = (max: number) =>
   z
     .string()
     .min(1)
     .max(max)
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-    .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+    .regex(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+      /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/,
+      "must not contain control characters",
+    )
+    // A lone surrogate survives JSON.parse but PostgreSQL rejects it in jsonb: that would be a 500.
+    .refine((v) => v.isWellFormed(), "must be well-formed Unicode");
 
-const uuid = z.uuid({ message: "must be a UUID" });
+// GUID shape only (not RFC 9562 version/variant bits): Azure accepts any GUID as an object id.
+const uuid = z.guid({ message: "must be a UUID" });
+
+/**
+ * A literal matched case-insensitively, as regex source ("ab" → "[aA][bB]"). JSON Schema patterns
+ * carry no flags, so a regex with /i would be exported stricter than zod checks it.
+ */
+const ci = (literal: string) =>
+  literal
+    .replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
+    .replace(/[A-Za-z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
 
 // ---------------------------------------------------------------- AWS
 
@@ -31,30 +51,48 @@ export const awsPolicyArn = z
     "must be an IAM policy ARN (arn:aws:iam::<account|aws>:policy/<path/>name)",
   );
 
-const stringOrList = (max: number) => z.union([text(max), z.array(text(max)).min(1).max(100)]);
-const conditionValue = z.union([
-  text(1024),
-  z.boolean(),
-  z.number(),
-  z.array(z.union([text(1024), z.boolean(), z.number()])).max(100),
-]);
-
-const statement = z.strictObject({
-  Sid: z
-    .string()
-    .max(128)
-    .regex(/^[A-Za-z0-9]*$/, "must be alphanumeric")
-    .optional(),
-  Effect: z.enum(["Allow", "Deny"]),
-  Action: stringOrList(256).optional(),
-  NotAction: stringOrList(256).optional(),
-  Resource: stringOrList(2048).optional(),
-  NotResource: stringOrList(2048).optional(),
-  Condition: z
-    .record(text(128), z.record(text(256), conditionValue))
-    .refine((c) => Object.keys(c).length <= 20, "at most 20 condition operators")
-    .optional(),
+const stringOrList = (max: number) =>
+  z.union([text(max), z.array(text(max)).min(1).max(100)], {
+    error: "must be a string or a non-empty array of strings",
+  });
+const conditionScalar = z.union([text(1024), z.boolean(), z.number()], {
+  error: "must be a string, boolean or number",
 });
+const conditionValue = z.union([conditionScalar, z.array(conditionScalar).max(100)], {
+  error: "must be a string, boolean, number or an array of them",
+});
+
+const statement = z
+  .strictObject({
+    Sid: z
+      .string()
+      .max(128)
+      .regex(/^[A-Za-z0-9]*$/, "must be alphanumeric")
+      .optional(),
+    Effect: z.enum(["Allow", "Deny"]),
+    Action: stringOrList(256).optional(),
+    NotAction: stringOrList(256).optional(),
+    Resource: stringOrList(2048).optional(),
+    NotResource: stringOrList(2048).optional(),
+    Condition: z
+      .record(text(128), z.record(text(256), conditionValue))
+      .refine((c) => Object.keys(c).length <= 20, "at most 20 condition operators")
+      .optional(),
+  })
+  // IAM refuses such a statement (MalformedPolicyDocument); saying so here gives a 422, not a
+  // permanently failed request later.
+  .superRefine((s, ctx) => {
+    if ((s.Action === undefined) === (s.NotAction === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["Action"], message: "give exactly one of Action or NotAction" });
+    }
+    if ((s.Resource === undefined) === (s.NotResource === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["Resource"],
+        message: "give exactly one of Resource or NotResource",
+      });
+    }
+  });
 
 /** Largest inline policy IAM accepts (roles: 10,240 characters); users and groups are lower. */
 export const MAX_POLICY_DOCUMENT_CHARS = 10_240;
@@ -63,8 +101,11 @@ export const iamPolicyDocument = z
   .strictObject({
     Version: z.enum(["2012-10-17", "2008-10-17"]),
     Id: text(128).optional(),
-    Statement: z.union([statement, z.array(statement).min(1).max(100)]),
+    Statement: z.union([statement, z.array(statement).min(1).max(100)], {
+      error: "must be a statement object or a non-empty array of statements",
+    }),
   })
+  .describe(`IAM policy document, at most ${MAX_POLICY_DOCUMENT_CHARS} characters as compact JSON`)
   .refine((d) => JSON.stringify(d).length <= MAX_POLICY_DOCUMENT_CHARS, {
     message: `policy document must be at most ${MAX_POLICY_DOCUMENT_CHARS} characters`,
   });
@@ -87,17 +128,20 @@ const awsPermission = z.discriminatedUnion("type", [
 
 // ---------------------------------------------------------------- Azure
 
-const segment = "[A-Za-z0-9._()~-]{1,90}";
+// A name segment. "." and ".." are refused: HTTP clients resolve dot segments, so
+// ".../resourceGroups/rg-dev/providers/x/../../../../resourceGroups/rg-prod" would pass a prefix
+// guardrail on rg-dev yet be sent to ARM as rg-prod.
+const notDots = "(?!\\.\\.?(?:/|$))";
+const segment = `${notDots}[A-Za-z0-9._()~-]{1,90}`;
 const guidRe = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 /**
  * ARM scopes a role can be assigned at: a management group, a subscription, a resource group,
  * or a resource (any depth of provider/type/name below a resource group).
  */
 const scopeRe = new RegExp(
-  `^(?:/providers/Microsoft\\.Management/managementGroups/${segment}` +
-    `|/subscriptions/${guidRe}(?:/resourceGroups/${segment}` +
-    `(?:/providers/[A-Za-z0-9.]{1,64}(?:/${segment}/${segment})+)?)?)$`,
-  "i",
+  `^(?:/${ci("providers/Microsoft.Management/managementGroups")}/${segment}` +
+    `|/${ci("subscriptions")}/${guidRe}(?:/${ci("resourceGroups")}/${segment}` +
+    `(?:/${ci("providers")}/${notDots}[A-Za-z0-9.]{1,64}(?:/${segment}/${segment})+)?)?)$`,
 );
 
 export const azureScope = z
@@ -110,22 +154,24 @@ const roleDefinitionId = z
   .max(512)
   .regex(
     new RegExp(
-      `^(?:${guidRe}|(?:/subscriptions/${guidRe})?/providers/Microsoft\\.Authorization/roleDefinitions/${guidRe})$`,
-      "i",
+      `^(?:${guidRe}|(?:/${ci("subscriptions")}/${guidRe})?/${ci("providers/Microsoft.Authorization/roleDefinitions")}/${guidRe})$`,
     ),
     "must be a role definition GUID or its /providers/Microsoft.Authorization/roleDefinitions/<guid> id",
   );
 
-const azureRole = z.union([
-  z.strictObject({
-    name: z
-      .string()
-      .min(1)
-      .max(256)
-      .regex(/^[A-Za-z0-9 ._()/-]+$/, "must be a role name"),
-  }),
-  z.strictObject({ definition_id: roleDefinitionId }),
-]);
+const azureRole = z.union(
+  [
+    z.strictObject({
+      name: z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(/^[A-Za-z0-9 ._()/-]+$/, "must be a role name"),
+    }),
+    z.strictObject({ definition_id: roleDefinitionId }),
+  ],
+  { error: "must be {name} or {definition_id}, exactly one of them" },
+);
 
 const azurePrincipal = z.strictObject({
   id: uuid,
@@ -135,9 +181,13 @@ const azurePrincipal = z.strictObject({
 // ---------------------------------------------------------------- common
 
 const rfc3339 = z.iso.datetime({ offset: true, message: "must be an RFC 3339 date-time with offset" });
+/** The shape parseIsoDuration accepts, also exported as the JSON Schema pattern (no months/years). */
+const isoDurationRe =
+  /^P(?=\d|T\d)(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$/;
 const isoDurationText = z
   .string()
   .max(64)
+  .regex(isoDurationRe, { error: "must be an ISO 8601 duration such as PT2H", abort: true })
   .refine((v) => (parseIsoDuration(v) ?? 0) > 0, "must be a positive ISO 8601 duration such as PT2H");
 
 const common = {
@@ -190,46 +240,76 @@ export interface ParseOptions {
   maxDurationMs: number;
 }
 
-const toPointer = (path: readonly PropertyKey[]) =>
-  `/${path.map((p) => String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`;
-
 /**
- * Validates a parsed JSON body: schema first, then the rules that need the clock
- * (a grant's expiry is in the future and within the maximum). Every failing path is reported.
+ * Validates a parsed JSON body: the schema, and the rules that need the clock (a grant's expiry is
+ * in the future and within the maximum). Every failing path is reported, the clock's included even
+ * when the schema failed elsewhere. Never throws, whatever the input.
  */
 export function parseRequestPayload(body: unknown, opts: ParseOptions): ParseResult {
   const result = requestPayloadSchema.safeParse(body);
-  if (!result.success) {
-    return {
-      ok: false,
-      issues: result.error.issues.map((i) => ({ pointer: toPointer(i.path), detail: i.message })),
-    };
-  }
-  const payload = result.data;
+  const clock = checkExpiry(body, opts);
+  const issues = [...(result.success ? [] : fieldIssues(result.error.issues)), ...clock.issues];
+  if (!result.success || issues.length > 0) return { ok: false, issues: dedupe(issues) };
+  return { ok: true, value: { payload: result.data, expiresAt: clock.expiresAt } };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The expiry rules, read from the raw body so they are reported alongside schema issues. A field
+ * the schema rejects (wrong type, bad format) counts as present but is not range-checked: the
+ * schema already reported it.
+ */
+function checkExpiry(body: unknown, opts: ParseOptions): { issues: FieldIssue[]; expiresAt: Date | null } {
   const issues: FieldIssue[] = [];
-  let expiresAt: Date | null = null;
-  if (payload.action === "revoke") {
-    if (payload.expires_at !== undefined) issues.push({ pointer: "/expires_at", detail: "not allowed on revoke" });
-    if (payload.duration !== undefined) issues.push({ pointer: "/duration", detail: "not allowed on revoke" });
-  } else if (payload.expires_at !== undefined && payload.duration !== undefined) {
+  if (!isRecord(body)) return { issues, expiresAt: null };
+  const { action, expires_at: rawAt, duration: rawDuration } = body;
+  const hasAt = rawAt !== undefined;
+  const hasDuration = rawDuration !== undefined;
+  if (action === "revoke") {
+    if (hasAt) issues.push({ pointer: "/expires_at", detail: "not allowed on revoke" });
+    if (hasDuration) issues.push({ pointer: "/duration", detail: "not allowed on revoke" });
+    return { issues, expiresAt: null };
+  }
+  if (action !== "grant") return { issues, expiresAt: null };
+  if (hasAt && hasDuration) {
     issues.push({ pointer: "/duration", detail: "give expires_at or duration, not both" });
-  } else if (payload.expires_at === undefined && payload.duration === undefined) {
+    return { issues, expiresAt: null };
+  }
+  if (!hasAt && !hasDuration) {
     // Time-bound access only: a grant without an expiry would outlive every guardrail.
     issues.push({ pointer: "/expires_at", detail: "a grant needs expires_at or duration" });
-  } else {
-    const at =
-      payload.expires_at !== undefined
-        ? new Date(payload.expires_at)
-        : new Date(opts.now.getTime() + (parseIsoDuration(payload.duration ?? "") ?? 0));
-    const pointer = payload.expires_at !== undefined ? "/expires_at" : "/duration";
-    if (Number.isNaN(at.getTime())) issues.push({ pointer, detail: "not a valid time" });
-    else if (at.getTime() <= opts.now.getTime()) issues.push({ pointer, detail: "expiry must be in the future" });
-    else if (at.getTime() - opts.now.getTime() > opts.maxDurationMs) {
-      issues.push({ pointer, detail: `expiry is beyond the maximum grant duration (${opts.maxDurationMs} ms)` });
-    } else expiresAt = at;
+    return { issues, expiresAt: null };
   }
-  if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, value: { payload, expiresAt } };
+  const pointer = hasAt ? "/expires_at" : "/duration";
+  let ms: number | undefined;
+  if (hasAt) {
+    if (rfc3339.safeParse(rawAt).success) ms = Date.parse(String(rawAt)) - opts.now.getTime();
+  } else if (isoDurationText.safeParse(rawDuration).success) {
+    ms = parseIsoDuration(String(rawDuration));
+  }
+  if (ms === undefined) return { issues, expiresAt: null };
+  // Compared as a span before building a Date: a huge duration would give an Invalid Date.
+  if (Number.isNaN(ms)) issues.push({ pointer, detail: "not a valid time" });
+  else if (ms <= 0) issues.push({ pointer, detail: "expiry must be in the future" });
+  else if (ms > opts.maxDurationMs) {
+    issues.push({
+      pointer,
+      detail: `expiry is beyond the maximum grant duration (${opts.maxDurationMs} ms)`,
+    });
+  } else return { issues, expiresAt: new Date(opts.now.getTime() + ms) };
+  return { issues, expiresAt: null };
+}
+
+function dedupe(issues: FieldIssue[]): FieldIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.pointer}\u0000${i.detail}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Who the request is about, for filtering: the IAM principal name or the Azure object id. */
@@ -239,21 +319,26 @@ export function principalOf(p: RequestPayload): string {
 
 /**
  * Canonical "who gets what where": two grants with the same key give the same access, so the
- * revoke of one must not take it away while the other is still active.
+ * revoke of one must not take it away while the other is still active. IAM user, role, group and
+ * managed policy names are unique regardless of case, so those are lower-cased: "Alice" and "alice"
+ * are one user, and keying them apart would let one grant's revoke end the other's access. An inline
+ * policy name keeps its case: were two names that differ only by case two policies, merging their
+ * keys would keep the first one's access alive past its expiry.
  */
 export function accessKey(p: RequestPayload): string {
   if (p.provider === "aws") {
-    const who = `aws:${p.principal.type}/${p.principal.name}`;
+    const who = `aws:${p.principal.type}/${p.principal.name}`.toLowerCase();
     switch (p.permission.type) {
       case "managed_policy":
-        return `${who}:policy:${p.permission.policy_arn}`;
+        return `${who}:policy:${p.permission.policy_arn.toLowerCase()}`;
       case "group_membership":
-        return `${who}:group:${p.permission.group}`;
+        return `${who}:group:${p.permission.group.toLowerCase()}`;
       case "inline_policy":
         return `${who}:inline:${p.permission.policy_name}`;
     }
   }
-  const role = "name" in p.role ? `name:${p.role.name.toLowerCase()}` : `id:${roleGuid(p.role.definition_id)}`;
+  const role =
+    "name" in p.role ? `name:${p.role.name.toLowerCase()}` : `id:${roleGuid(p.role.definition_id)}`;
   return `azure:${p.principal.id.toLowerCase()}:${role}:${normalizeScope(p.scope)}`;
 }
 

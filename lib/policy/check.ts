@@ -1,0 +1,105 @@
+import { parseIsoDuration } from "../config/env.ts";
+import { PolicyDeniedError } from "../errors/http-errors.ts";
+import type { AwsRequest, AzureRequest, ParsedRequest } from "../schemas/request.ts";
+import { roleGuid } from "../schemas/request.ts";
+import { compileGlob } from "./glob.ts";
+import type { ClientPolicy, Policy } from "./schema.ts";
+import { scopeWithin } from "./scope-prefix.ts";
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Applies a client's guardrails to a validated request (DESIGN guarantee 6); throws
+ * PolicyDeniedError naming the rule and the refused value, before anything is written.
+ * `policy` null means no policy file: everything the schema accepts is allowed (the schema already
+ * bounds a grant by MAX_GRANT_DURATION). With a file, whatever is not allowed is denied.
+ * Revokes are held to the same permission rules as grants: a client that may not grant some
+ * access has no business removing it either.
+ */
+export function checkPolicy(policy: Policy | null, client: string, req: ParsedRequest, now: Date): void {
+  if (policy === null) return;
+  // hasOwn: a client named e.g. "constructor" must not find Object.prototype's member.
+  const rules = Object.hasOwn(policy.clients, client) ? policy.clients[client] : undefined;
+  if (rules === undefined)
+    deny("clients", `client "${client}" is not in the policy file, so it may do nothing`);
+
+  const { payload } = req;
+  if (!(rules.actions ?? ["grant", "revoke"]).includes(payload.action)) {
+    deny("actions", `client "${client}" may not ${payload.action}`);
+  }
+  if (!rules.providers.includes(payload.provider)) {
+    deny("providers", `client "${client}" may not use provider ${payload.provider}`);
+  }
+  if (payload.provider === "aws") checkAws(rules, client, payload);
+  else checkAzure(rules, client, payload);
+  checkDuration(rules, client, req, now);
+}
+
+function deny(rule: string, message: string): never {
+  throw new PolicyDeniedError(`${message} (rule ${rule})`, rule);
+}
+
+const anyMatch = (globs: readonly string[], value: string, caseInsensitive = false) =>
+  globs.some((g) => compileGlob(g, { caseInsensitive })(value));
+
+function checkAws(rules: ClientPolicy, client: string, p: AwsRequest): void {
+  const aws = rules.aws ?? {};
+  const principal = `${p.principal.type}/${p.principal.name}`;
+  if (aws.principals !== undefined && !anyMatch(aws.principals, principal)) {
+    deny("aws.principals", `client "${client}" may not act on principal ${principal}`);
+  }
+  const perm = p.permission;
+  switch (perm.type) {
+    case "managed_policy":
+      if (!anyMatch(aws.policy_arns ?? [], perm.policy_arn)) {
+        deny("aws.policy_arns", `client "${client}" may not use policy ${perm.policy_arn}`);
+      }
+      return;
+    case "group_membership":
+      if (!anyMatch(aws.groups ?? [], perm.group)) {
+        deny("aws.groups", `client "${client}" may not use group ${perm.group}`);
+      }
+      return;
+    case "inline_policy":
+      // The document itself is never echoed: only whether inline policies are allowed at all.
+      if (aws.inline_policies !== true) {
+        deny("aws.inline_policies", `client "${client}" may not send inline policies (${perm.policy_name})`);
+      }
+      return;
+  }
+}
+
+function checkAzure(rules: ClientPolicy, client: string, p: AzureRequest): void {
+  const azure = rules.azure ?? {};
+  const entries = azure.roles ?? [];
+  // An entry that is a GUID (or a definition id ending in one) names a role definition; any other
+  // entry is a role-name glob. A definition_id is allowed only by its GUID listed literally: no
+  // glob can stand for "whatever role this GUID turns out to be".
+  const ids = new Set(entries.map(roleGuid).filter((g) => GUID.test(g)));
+  const nameGlobs = entries.filter((e) => !GUID.test(roleGuid(e)));
+  if ("name" in p.role) {
+    if (!anyMatch(nameGlobs, p.role.name, true)) {
+      deny("azure.roles", `client "${client}" may not assign role "${p.role.name}"`);
+    }
+  } else if (!ids.has(roleGuid(p.role.definition_id))) {
+    deny(
+      "azure.roles",
+      `client "${client}" may not assign role definition ${roleGuid(p.role.definition_id)}`,
+    );
+  }
+  if (!(azure.scope_prefixes ?? []).some((prefix) => scopeWithin(p.scope, prefix))) {
+    deny("azure.scope_prefixes", `client "${client}" may not assign at scope ${p.scope}`);
+  }
+}
+
+function checkDuration(rules: ClientPolicy, client: string, req: ParsedRequest, now: Date): void {
+  if (rules.max_duration === undefined || req.expiresAt === null) return;
+  const maxMs = parseIsoDuration(rules.max_duration);
+  // The schema guarantees a positive duration; refusing when it cannot be read fails closed.
+  if (maxMs === undefined || req.expiresAt.getTime() - now.getTime() > maxMs) {
+    deny(
+      "max_duration",
+      `client "${client}" may grant for at most ${rules.max_duration}, not until ${req.expiresAt.toISOString()}`,
+    );
+  }
+}

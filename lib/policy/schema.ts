@@ -1,0 +1,92 @@
+/**
+ * Per-client guardrails (DESIGN guarantee 6), loaded from POLICY_FILE (JSON or YAML):
+ *
+ *   clients:
+ *     ticketing:                       # the client name of an API token
+ *       providers: [aws]               # allowed providers (required)
+ *       max_duration: PT8H             # optional ISO 8601: a grant must expire within it
+ *       actions: [grant, revoke]       # optional, default both
+ *       aws:
+ *         policy_arns: ["arn:aws:iam::aws:policy/ReadOnly*"]  # globs (* and ?), case-sensitive
+ *         groups: ["developers", "oncall-*"]                   # globs, case-sensitive
+ *         inline_policies: false       # may the client send inline policies (default false)
+ *         principals: ["user/*"]       # optional globs over "<type>/<name>", default all
+ *       azure:
+ *         roles: ["Reader", "Storage Blob Data *"]  # name globs (case-insensitive) or definition GUIDs
+ *         scope_prefixes: ["/subscriptions/<guid>/resourceGroups/rg-dev"]
+ *
+ * Deny by default: a client not listed may do nothing; an omitted permission list allows nothing
+ * of that kind (only `principals` defaults to all). Unknown keys are errors, because a misspelt
+ * rule silently ignored is a guardrail that is not there. docs/policy.md is the operator's guide.
+ */
+import { z } from "zod";
+import { parseIsoDuration } from "../config/env.ts";
+import { PROVIDERS } from "../schemas/request.ts";
+
+/** Same shape as the client names API_TOKENS accepts (lib/auth/api-tokens.ts). */
+const clientName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "must be a client name of API_TOKENS");
+
+/** Printable ASCII; a pattern with spaces at its ends is almost certainly a mistake. */
+const glob = (what: string, opts: { spaces: boolean }) =>
+  z
+    .string()
+    .min(1)
+    .max(2048)
+    .regex(opts.spaces ? /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/ : /^[\x21-\x7e]+$/, `must be a ${what}`);
+
+const globList = (what: string, opts = { spaces: false }) => z.array(glob(what, opts)).max(1000);
+
+/**
+ * A literal ARM path prefix. Dot segments are refused (they would not mean what they seem), and
+ * so are glob characters: prefixes are compared segment by segment, never as patterns.
+ */
+const scopePrefix = z
+  .string()
+  .min(1)
+  .max(1024)
+  // Each repetition starts at its own "/": no nested ambiguity, so no catastrophic backtracking.
+  .regex(
+    /^(?:\/[A-Za-z0-9._()~-]+)*\/?$/,
+    "must be an ARM path such as /subscriptions/<id>/resourceGroups/<name>",
+  )
+  .refine(
+    (s) => !s.split("/").some((seg) => seg === "." || seg === ".."),
+    "must not contain . or .. segments",
+  );
+
+const isoDuration = z
+  .string()
+  .max(64)
+  .refine((v) => (parseIsoDuration(v) ?? 0) > 0, "must be a positive ISO 8601 duration such as PT8H");
+
+export const awsRulesSchema = z.strictObject({
+  policy_arns: globList("policy ARN glob").optional(),
+  groups: globList("group name glob").optional(),
+  inline_policies: z.boolean().optional(),
+  principals: globList('"<type>/<name>" glob').optional(),
+});
+
+export const azureRulesSchema = z.strictObject({
+  roles: globList("role name glob or role definition GUID", { spaces: true }).optional(),
+  scope_prefixes: z.array(scopePrefix).max(1000).optional(),
+});
+
+export const clientPolicySchema = z.strictObject({
+  providers: z.array(z.enum(PROVIDERS)).max(PROVIDERS.length * 2),
+  max_duration: isoDuration.optional(),
+  actions: z
+    .array(z.enum(["grant", "revoke"]))
+    .max(2)
+    .optional(),
+  aws: awsRulesSchema.optional(),
+  azure: azureRulesSchema.optional(),
+});
+
+export const policySchema = z.strictObject({
+  clients: z.record(clientName, clientPolicySchema),
+});
+
+export type Policy = z.infer<typeof policySchema>;
+export type ClientPolicy = z.infer<typeof clientPolicySchema>;
