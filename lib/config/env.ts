@@ -78,7 +78,5 @@ export function parseEnv<S extends z.ZodRawShape>(
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== "") cleaned[k] = v;
   const result = z.object(shape).safeParse(cleaned);
   if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`),
-  );
+  throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`));
 }

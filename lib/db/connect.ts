@@ -1,6 +1,8 @@
-import postgres, { type Sql } from "postgres";
+import postgres, { type Sql, type TransactionSql } from "postgres";
 
 export type { Sql };
+/** A pool or an open transaction: query functions take either. */
+export type Db = Sql | TransactionSql;
 
 export interface SqlOptions {
   max?: number;

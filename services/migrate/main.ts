@@ -19,10 +19,17 @@ async function main(): Promise<number> {
   const log = createLogger({ service: "csecbridge-migrate", level: config.LOG_LEVEL });
   const created = await ensureDatabase(config.DATABASE_URL);
   if (created) log.info("created database");
-  const sql = createSql(config.DATABASE_URL, { max: 1, timeoutMs: 60_000, applicationName: "csecbridge-migrate" });
+  const sql = createSql(config.DATABASE_URL, {
+    max: 1,
+    timeoutMs: 60_000,
+    applicationName: "csecbridge-migrate",
+  });
   try {
     const applied = await migrate(sql, migrations);
-    log.info({ applied, total: migrations.length }, applied.length ? "migrations applied" : "database up to date");
+    log.info(
+      { applied, total: migrations.length },
+      applied.length ? "migrations applied" : "database up to date",
+    );
     return 0;
   } finally {
     await sql.end({ timeout: 5 });

@@ -1,0 +1,118 @@
+import type { Db, Sql } from "./connect.ts";
+
+export type RequestStatus = "PENDING" | "PROCESSING" | "SUCCESS" | "FAILED";
+export type RevocationStatus = "SCHEDULED" | "REVOKED" | "FAILED" | "SKIPPED";
+
+/** A `requests` row as the code sees it. */
+export interface RequestRow {
+  correlation_id: string;
+  status: RequestStatus;
+  cloud_provider: "aws" | "azure";
+  action: "grant" | "revoke";
+  client: string;
+  request_payload: unknown;
+  request_hash: string;
+  idempotency_key: string | null;
+  access_key: string;
+  principal: string;
+  ticket: string | null;
+  requested_by: string | null;
+  received_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+  error_details: unknown;
+  attempts: number;
+  expires_at: Date | null;
+  revocation_status: RevocationStatus | null;
+  revoked_at: Date | null;
+  revocation_error: unknown;
+  provider_handle: unknown;
+}
+
+export interface NewRequest {
+  correlationId: string;
+  provider: "aws" | "azure";
+  action: "grant" | "revoke";
+  client: string;
+  payload: Record<string, unknown>;
+  requestHash: string;
+  idempotencyKey: string | null;
+  accessKey: string;
+  principal: string;
+  ticket: string | null;
+  requestedBy: string | null;
+  expiresAt: Date | null;
+}
+
+export type InsertResult =
+  | { inserted: true; correlationId: string }
+  | { inserted: false; correlationId: string; requestHash: string };
+
+/**
+ * Inserts a PENDING request and its RECEIVED event in one statement (one round trip, atomic).
+ * With an idempotency key already used by this client, inserts nothing and returns the first
+ * request's id and hash so the caller can tell a retry from a conflicting reuse.
+ */
+export async function insertRequest(sql: Db, r: NewRequest): Promise<InsertResult> {
+  const rows = await sql<{ correlation_id: string }[]>`
+    WITH ins AS (
+      INSERT INTO requests (correlation_id, cloud_provider, action, client, request_payload, request_hash,
+                            idempotency_key, access_key, principal, ticket, requested_by, expires_at)
+      VALUES (${r.correlationId}, ${r.provider}, ${r.action}, ${r.client}, ${sql.json(r.payload as never)},
+              ${r.requestHash}, ${r.idempotencyKey}, ${r.accessKey}, ${r.principal}, ${r.ticket},
+              ${r.requestedBy}, ${r.expiresAt})
+      ON CONFLICT (client, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      RETURNING correlation_id
+    ), ev AS (
+      INSERT INTO request_events (correlation_id, kind, to_status)
+      SELECT correlation_id, 'RECEIVED', 'PENDING' FROM ins
+    )
+    SELECT correlation_id FROM ins`;
+  if (rows[0]) return { inserted: true, correlationId: rows[0].correlation_id };
+  const [first] = await sql<{ correlation_id: string; request_hash: string }[]>`
+    SELECT correlation_id, request_hash FROM requests
+    WHERE client = ${r.client} AND idempotency_key = ${r.idempotencyKey}`;
+  if (!first) throw new Error("idempotency conflict without a row: the first request was removed meanwhile");
+  return { inserted: false, correlationId: first.correlation_id, requestHash: first.request_hash };
+}
+
+/**
+ * Undoes an insert whose job could not be queued, so a 503 means "nothing happened" and the
+ * caller's retry cannot double the grant. Only a still-PENDING row is removed.
+ */
+export async function deleteUnqueuedRequest(sql: Db, correlationId: string): Promise<boolean> {
+  const rows = await sql`DELETE FROM requests WHERE correlation_id = ${correlationId} AND status = 'PENDING'
+                         RETURNING 1`;
+  return rows.length > 0;
+}
+
+export async function findRequest(sql: Db, correlationId: string): Promise<RequestRow | undefined> {
+  const [row] = await sql<RequestRow[]>`SELECT * FROM requests WHERE correlation_id = ${correlationId}`;
+  return row;
+}
+
+export type EarlyRevokeResult =
+  | { ok: true; row: RequestRow }
+  | { ok: false; reason: "not_found" | "not_a_grant" | "not_active"; row?: RequestRow };
+
+/**
+ * Brings a grant's expiry forward to now (never later), so the ordinary revocation path takes
+ * the access away: at once for an active grant; for one not yet applied, the worker refuses it
+ * as expired or revokes it right after applying.
+ */
+export async function expireGrantNow(sql: Sql, correlationId: string, by: string): Promise<EarlyRevokeResult> {
+  return await sql.begin(async (tx) => {
+    const [row] = await tx<RequestRow[]>`SELECT * FROM requests WHERE correlation_id = ${correlationId} FOR UPDATE`;
+    if (!row) return { ok: false, reason: "not_found" } as const;
+    if (row.action !== "grant") return { ok: false, reason: "not_a_grant", row } as const;
+    const active =
+      row.status === "PENDING" || row.status === "PROCESSING" || (row.status === "SUCCESS" && row.revocation_status === "SCHEDULED");
+    if (!active) return { ok: false, reason: "not_active", row } as const;
+    const [updated] = await tx<RequestRow[]>`
+      UPDATE requests SET expires_at = least(expires_at, now()), updated_at = now()
+      WHERE correlation_id = ${correlationId} RETURNING *`;
+    await tx`INSERT INTO request_events (correlation_id, kind, detail)
+             VALUES (${correlationId}, 'REVOKE_REQUESTED', ${tx.json({ by })})`;
+    return { ok: true, row: updated ?? row } as const;
+  });
+}

@@ -1,0 +1,65 @@
+import { Hono } from "hono";
+import type { Redis } from "ioredis";
+import type { ApiClient } from "../auth/api-tokens.ts";
+import type { Sql } from "../db/connect.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { Policy } from "../policy/schema.ts";
+import { requestLogger } from "./middleware/request-logger.ts";
+import { problemResponse, toProblem } from "./problem.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { requestRoutes } from "./routes/requests.ts";
+import { schemaRoutes } from "./routes/schema.ts";
+
+export interface AppDeps {
+  sql: Sql;
+  redis: Redis;
+  log: Logger;
+  clients: readonly ApiClient[];
+  policy: Policy | null;
+  now: () => Date;
+  /** Resolves when the database has every migration this build needs (checked lazily by /readyz). */
+  checkMigrated: () => Promise<void>;
+  limits: {
+    bodyBytes: number;
+    maxGrantDurationMs: number;
+    dbTimeoutMs: number;
+    redisTimeoutMs: number;
+    cacheSettledSeconds: number;
+    cacheMovingSeconds: number;
+    retryAfterSeconds: number;
+  };
+}
+
+export interface AppEnv {
+  Variables: { client: string; correlationId?: string };
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", requestLogger(deps.log));
+  app.route("/", healthRoutes(deps));
+  app.route("/api/v1", schemaRoutes(deps));
+  app.route("/api/v1/requests", requestRoutes(deps));
+
+  app.notFound(() =>
+    problemResponse({
+      type: "https://csecbridge.dev/problems/not_found",
+      title: "Not found",
+      status: 404,
+      detail: "no such endpoint",
+      code: "not_found",
+    }),
+  );
+  // The one place errors become HTTP answers.
+  app.onError((err, c) => {
+    const problem = toProblem(err);
+    if (problem.status >= 500) {
+      deps.log.error({ err, correlation_id: c.get("correlationId") }, "request failed");
+    }
+    const headers: Record<string, string> =
+      problem.status === 503 ? { "retry-after": String(deps.limits.retryAfterSeconds) } : {};
+    if (problem.status === 401) headers["www-authenticate"] = 'Bearer realm="csecbridge"';
+    return problemResponse(problem, headers);
+  });
+  return app;
+}

@@ -1,0 +1,75 @@
+import { Hono } from "hono";
+import { InvalidIdError, ValidationError } from "../../errors/http-errors.ts";
+import { checkPolicy } from "../../policy/check.ts";
+import { readStatus } from "../../requests/read-status.ts";
+import { submitRequest } from "../../requests/submit-request.ts";
+import { parseRequestPayload } from "../../schemas/request.ts";
+import type { AppDeps, AppEnv } from "../app.ts";
+import { authenticate } from "../middleware/authenticate.ts";
+import { readJsonBody } from "../read-json-body.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function requestRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.use("*", authenticate(deps.clients));
+
+  // Order of work (DESIGN.md): authenticate → parse → validate → guardrails → INSERT → LPUSH → 202.
+  app.post("/", async (c) => {
+    const idempotencyKey = c.req.header("idempotency-key") ?? null;
+    if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationError("invalid Idempotency-Key header", [
+        { pointer: "header:Idempotency-Key", detail: "must be 1-255 printable ASCII characters" },
+      ]);
+    }
+    const body = await readJsonBody(c.req.raw, deps.limits.bodyBytes);
+    const now = deps.now();
+    const parsed = parseRequestPayload(body, { now, maxDurationMs: deps.limits.maxGrantDurationMs });
+    if (!parsed.ok) throw new ValidationError("the request does not match the schema", parsed.issues);
+    const client = c.get("client");
+    checkPolicy(deps.policy, client, parsed.value, now);
+
+    const { correlationId, replayed } = await submitRequest(
+      {
+        sql: deps.sql,
+        redis: deps.redis,
+        log: deps.log,
+        now: deps.now,
+        dbTimeoutMs: deps.limits.dbTimeoutMs,
+        redisTimeoutMs: deps.limits.redisTimeoutMs,
+      },
+      client,
+      parsed.value,
+      idempotencyKey,
+    );
+    c.set("correlationId", correlationId);
+    const headers: Record<string, string> = { location: `/api/v1/requests/${correlationId}` };
+    if (replayed) headers["idempotent-replayed"] = "true";
+    return c.json({ correlation_id: correlationId, status: "PENDING" }, 202, headers);
+  });
+
+  app.get("/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!UUID.test(id)) throw new InvalidIdError("correlation id must be a UUID");
+    const correlationId = id.toLowerCase();
+    c.set("correlationId", correlationId);
+    const { view, cache } = await readStatus(
+      {
+        sql: deps.sql,
+        redis: deps.redis,
+        log: deps.log,
+        cacheTtl: {
+          settledSeconds: deps.limits.cacheSettledSeconds,
+          movingSeconds: deps.limits.cacheMovingSeconds,
+        },
+        dbTimeoutMs: deps.limits.dbTimeoutMs,
+        redisTimeoutMs: deps.limits.redisTimeoutMs,
+      },
+      correlationId,
+      null,
+    );
+    return c.json(view, 200, { "x-cache": cache, "cache-control": "no-store" });
+  });
+  return app;
+}

@@ -1,0 +1,48 @@
+import type { RequestRow } from "../db/requests.ts";
+
+/** The public shape of a request (GET /api/v1/requests/{id}); also what the cache stores. */
+export interface StatusView {
+  correlation_id: string;
+  status: RequestRow["status"];
+  cloud_provider: RequestRow["cloud_provider"];
+  action: RequestRow["action"];
+  client: string;
+  received_at: string;
+  completed_at: string | null;
+  error_details: unknown;
+  expires_at: string | null;
+  revocation_status: RequestRow["revocation_status"];
+  revoked_at: string | null;
+  request: unknown;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toStatusView(row: RequestRow): StatusView {
+  return {
+    correlation_id: row.correlation_id,
+    status: row.status,
+    cloud_provider: row.cloud_provider,
+    action: row.action,
+    client: row.client,
+    received_at: iso(row.received_at) ?? "",
+    completed_at: iso(row.completed_at),
+    error_details: row.error_details ?? null,
+    expires_at: iso(row.expires_at),
+    revocation_status: row.revocation_status,
+    revoked_at: iso(row.revoked_at),
+    request: row.request_payload,
+  };
+}
+
+/**
+ * A view that no worker or scheduler will change again. Only these are cached for the full TTL;
+ * anything still moving is cached briefly, so a reader that SETs just after a worker's DEL
+ * (the classic cache-aside race) leaves a stale value for seconds at most.
+ */
+export function isSettled(v: StatusView): boolean {
+  if (v.status === "FAILED") return true;
+  if (v.status !== "SUCCESS") return false;
+  if (v.action === "revoke" || v.expires_at === null) return true;
+  return v.revocation_status !== null && v.revocation_status !== "SCHEDULED";
+}

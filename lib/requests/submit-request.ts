@@ -1,0 +1,85 @@
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Sql } from "../db/connect.ts";
+import { deleteUnqueuedRequest, insertRequest } from "../db/requests.ts";
+import { DependencyUnavailableError, IdempotencyConflictError } from "../errors/http-errors.ts";
+import { guarded } from "../http/dependency.ts";
+import type { Logger } from "../logging/logger.ts";
+import { enqueue } from "../queue/enqueue.ts";
+import { newJob } from "../queue/job.ts";
+import { isRedisReady } from "../redis/connect.ts";
+import { accessKey, type ParsedRequest, principalOf } from "../schemas/request.ts";
+import { requestHash } from "./request-hash.ts";
+
+export interface SubmitDeps {
+  sql: Sql;
+  redis: Redis;
+  log: Logger;
+  now: () => Date;
+  dbTimeoutMs: number;
+  redisTimeoutMs: number;
+}
+
+export interface SubmitResult {
+  correlationId: string;
+  /** True when an Idempotency-Key matched an earlier identical request: nothing new was written. */
+  replayed: boolean;
+}
+
+/**
+ * The write path of POST /api/v1/requests, after authentication, validation and guardrails:
+ * INSERT (PENDING) → LPUSH the job. A job is never queued without its row; when the push fails
+ * the row is removed again so the 503 the caller gets means "nothing happened".
+ */
+export async function submitRequest(
+  deps: SubmitDeps,
+  client: string,
+  parsed: ParsedRequest,
+  idempotencyKey: string | null,
+): Promise<SubmitResult> {
+  const { sql, redis, log } = deps;
+  // Fail before writing anything when the broker is known to be down.
+  if (!isRedisReady(redis)) throw new DependencyUnavailableError("redis");
+
+  const { payload, expiresAt } = parsed;
+  const hash = requestHash(payload);
+  const correlationId = randomUUID();
+  const result = await guarded("postgres", deps.dbTimeoutMs, () =>
+    insertRequest(sql, {
+      correlationId,
+      provider: payload.provider,
+      action: payload.action,
+      client,
+      payload: payload as Record<string, unknown>,
+      requestHash: hash,
+      idempotencyKey,
+      accessKey: accessKey(payload),
+      principal: principalOf(payload),
+      ticket: payload.ticket ?? null,
+      requestedBy: payload.requested_by ?? null,
+      expiresAt,
+    }),
+  );
+  if (!result.inserted) {
+    if (result.requestHash !== hash) {
+      throw new IdempotencyConflictError("Idempotency-Key was already used with a different body");
+    }
+    return { correlationId: result.correlationId, replayed: true };
+  }
+
+  const job = newJob(
+    { correlation_id: correlationId, provider: payload.provider, kind: payload.action, request: payload },
+    deps.now().getTime(),
+  );
+  try {
+    await guarded("redis", deps.redisTimeoutMs, () => enqueue(redis, job));
+  } catch (err) {
+    const removed = await guarded("postgres", deps.dbTimeoutMs, () =>
+      deleteUnqueuedRequest(sql, correlationId),
+    ).catch(() => false);
+    // If the row could not be removed it stays PENDING and the reconciler queues it later.
+    log.warn({ correlation_id: correlationId, err, row_removed: removed }, "enqueue failed after insert");
+    throw err;
+  }
+  return { correlationId, replayed: false };
+}

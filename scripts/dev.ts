@@ -1,0 +1,187 @@
+// `bun run dev`: the whole system on one machine. Makes sure PostgreSQL and Redis answer (starting
+// local ones under .dev/ when they do not), migrates, then runs every service with readable,
+// interleaved logs. Ctrl-C stops everything gracefully.
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { prettyLine } from "./pretty-log.ts";
+
+const root = resolve(import.meta.dir, "..");
+const devDir = join(root, ".dev");
+mkdirSync(devDir, { recursive: true });
+
+const env: Record<string, string | undefined> = { ...process.env };
+env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/csecbridge";
+env.REDIS_URL ??= "redis://127.0.0.1:6379";
+env.NODE_ENV ??= "development";
+
+const children: { name: string; proc: ReturnType<typeof Bun.spawn> }[] = [];
+let stopping = false;
+
+async function reachable(url: string, port: number): Promise<boolean> {
+  const u = new URL(url);
+  try {
+    const s = await Bun.connect({
+      hostname: u.hostname,
+      port: Number(u.port || port),
+      socket: { data() {} },
+    });
+    s.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function which(cmd: string): string | null {
+  const found = Bun.which(cmd);
+  if (found) return found;
+  for (const dir of [
+    "/usr/lib/postgresql/17/bin",
+    "/usr/lib/postgresql/16/bin",
+    "/usr/lib/postgresql/15/bin",
+  ]) {
+    if (existsSync(join(dir, cmd))) return join(dir, cmd);
+  }
+  return null;
+}
+
+async function sh(cmd: string[], asPostgres = false): Promise<number> {
+  const argv = asPostgres && process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd;
+  return await Bun.spawn(argv, { stdout: "inherit", stderr: "inherit" }).exited;
+}
+
+async function waitFor(check: () => Promise<boolean>, seconds: number): Promise<boolean> {
+  for (let i = 0; i < seconds * 10; i++) {
+    if (await check()) return true;
+    await Bun.sleep(100);
+  }
+  return false;
+}
+
+async function ensurePostgres(): Promise<void> {
+  const url = new URL(env.DATABASE_URL ?? "");
+  if (await reachable(env.DATABASE_URL ?? "", 5432)) return;
+  const initdb = which("initdb");
+  const pgCtl = which("pg_ctl");
+  if (!initdb || !pgCtl || !["127.0.0.1", "localhost"].includes(url.hostname)) {
+    console.error(
+      `PostgreSQL is not reachable at ${url.host}. Install it (apt-get install postgresql) and start it, ` +
+        "or run `docker compose up -d postgres`, or set DATABASE_URL.",
+    );
+    process.exit(1);
+  }
+  const data = join(devDir, "postgres");
+  const port = url.port || "5432";
+  console.log(`[dev] starting a local PostgreSQL on ${port} (data in .dev/postgres)`);
+  if (process.getuid?.() === 0) await sh(["chown", "-R", "postgres", devDir]);
+  if (!existsSync(join(data, "PG_VERSION"))) {
+    await sh([initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"], true);
+  }
+  const code = await sh(
+    [
+      pgCtl,
+      "-D",
+      data,
+      "-o",
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${devDir}`,
+      "-l",
+      join(devDir, "postgres.log"),
+      "-w",
+      "start",
+    ],
+    true,
+  );
+  if (code !== 0 || !(await waitFor(() => reachable(env.DATABASE_URL ?? "", 5432), 15))) {
+    console.error("could not start PostgreSQL; see .dev/postgres.log");
+    process.exit(1);
+  }
+}
+
+async function ensureRedis(): Promise<void> {
+  const url = new URL(env.REDIS_URL ?? "");
+  if (await reachable(env.REDIS_URL ?? "", 6379)) return;
+  const server = which("redis-server");
+  if (!server || !["127.0.0.1", "localhost"].includes(url.hostname)) {
+    console.error(
+      `Redis is not reachable at ${url.host}. Install it (apt-get install redis-server) and start it, ` +
+        "or run `docker compose up -d redis`, or set REDIS_URL.",
+    );
+    process.exit(1);
+  }
+  const port = url.port || "6379";
+  console.log(`[dev] starting a local Redis on ${port} (data in .dev/redis)`);
+  mkdirSync(join(devDir, "redis"), { recursive: true });
+  // A child of this script: it stops when `bun run dev` stops.
+  start(
+    "redis",
+    [
+      server,
+      "--port",
+      port,
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      join(devDir, "redis"),
+      "--maxmemory-policy",
+      "noeviction",
+      "--appendonly",
+      "yes",
+    ],
+    false,
+  );
+  if (!(await waitFor(() => reachable(env.REDIS_URL ?? "", 6379), 10))) {
+    console.error("could not start Redis");
+    process.exit(1);
+  }
+}
+
+function start(name: string, argv: string[], json = true): void {
+  const proc = Bun.spawn(argv, { cwd: root, env, stdout: "pipe", stderr: "pipe" });
+  children.push({ name, proc });
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const dec = new TextDecoder();
+    let buf = "";
+    for await (const chunk of stream) {
+      buf += dec.decode(chunk, { stream: true });
+      let nl = buf.indexOf("\n");
+      while (nl >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.trim()) console.log(json ? prettyLine(name, line) : `[${name}] ${line}`);
+        nl = buf.indexOf("\n");
+      }
+    }
+  };
+  void pump(proc.stdout);
+  void pump(proc.stderr);
+  void proc.exited.then((code) => {
+    if (!stopping) {
+      console.error(`[dev] ${name} exited with ${code}; stopping everything`);
+      void shutdown(1);
+    }
+  });
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const c of [...children].reverse()) c.proc.kill("SIGTERM");
+  await Promise.race([Promise.all(children.map((c) => c.proc.exited)), Bun.sleep(15_000)]);
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+await ensurePostgres();
+await ensureRedis();
+if ((await sh(["bun", "services/migrate/main.ts"])) !== 0) {
+  console.error("[dev] migration failed");
+  await shutdown(1);
+}
+
+// Every service of the system, each a real process as in production.
+start("api", ["bun", "services/api/main.ts"]);
+console.log(`[dev] API on http://127.0.0.1:${env.PORT ?? 8080} — try:
+  curl -s -XPOST localhost:${env.PORT ?? 8080}/api/v1/requests -H 'authorization: Bearer dev-token-change-me-0000' \\
+    -H 'content-type: application/json' -d '{"provider":"aws","action":"grant","principal":{"type":"user","name":"alice"},
+    "permission":{"type":"managed_policy","policy_arn":"arn:aws:iam::aws:policy/ReadOnlyAccess"},"duration":"PT2H"}'`);

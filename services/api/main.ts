@@ -1,0 +1,121 @@
+import { parseApiTokens } from "../../lib/auth/api-tokens.ts";
+import { ConfigError } from "../../lib/config/env.ts";
+import { createSql } from "../../lib/db/connect.ts";
+import { assertMigrated, UnmigratedDatabaseError } from "../../lib/db/migrate.ts";
+import { createApp } from "../../lib/http/app.ts";
+import { createLogger } from "../../lib/logging/logger.ts";
+import { loadPolicyFile } from "../../lib/policy/load.ts";
+import { warnUnlessNoEviction } from "../../lib/redis/check-policy.ts";
+import { createRedis } from "../../lib/redis/connect.ts";
+import { migrations } from "../../migrations/index.ts";
+import { type ApiConfig, DEV_API_TOKENS, loadApiConfig } from "./config.ts";
+
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+function fail(message: string): never {
+  console.error(`csecbridge-api: ${message}`);
+  process.exit(2);
+}
+
+async function main() {
+  let config: ApiConfig;
+  try {
+    config = loadApiConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const log = createLogger({ service: "csecbridge-api", level: config.LOG_LEVEL });
+  let clients: ReturnType<typeof parseApiTokens>;
+  try {
+    clients = parseApiTokens(config.API_TOKENS, {
+      minSecretLength: config.NODE_ENV === "production" ? 24 : 8,
+    });
+  } catch (err) {
+    fail(`invalid configuration: API_TOKENS: ${(err as Error).message}`);
+  }
+  if (config.usingDevTokens) {
+    log.warn(
+      { client: "dev" },
+      `API_TOKENS not set: development token in use: Bearer ${DEV_API_TOKENS.split(":")[1]}`,
+    );
+  }
+  const policy = config.POLICY_FILE
+    ? await loadPolicyFile(config.POLICY_FILE).catch((e: Error) => fail(e.message))
+    : null;
+  if (!policy)
+    log.warn("no POLICY_FILE: every authenticated client may do everything within MAX_GRANT_DURATION");
+  else log.info({ clients: Object.keys(policy.clients) }, "guardrails loaded");
+
+  const sql = createSql(config.DATABASE_URL, {
+    max: config.DB_POOL_MAX,
+    timeoutMs: config.DB_TIMEOUT_MS,
+    applicationName: "csecbridge-api",
+  });
+  const redis = createRedis(config.REDIS_URL, {
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    commandTimeoutMs: config.REDIS_TIMEOUT_MS,
+    name: "csecbridge-api",
+  });
+  redis.on("error", (err) => log.debug({ err }, "redis connection error"));
+  redis.once("ready", () => void warnUnlessNoEviction(redis, log));
+
+  // An unmigrated database stops the start; an unreachable one does not (we start and report 503).
+  let migrated = false;
+  const checkMigrated = async () => {
+    if (migrated) return;
+    await assertMigrated(sql, migrations);
+    migrated = true;
+  };
+  try {
+    await checkMigrated();
+  } catch (err) {
+    if (err instanceof UnmigratedDatabaseError) fail(err.message);
+    log.warn({ err }, "PostgreSQL unreachable at start; serving 503 until it answers");
+  }
+
+  const app = createApp({
+    sql,
+    redis,
+    log,
+    clients,
+    policy,
+    now: () => new Date(),
+    checkMigrated,
+    limits: {
+      bodyBytes: BODY_LIMIT_BYTES,
+      maxGrantDurationMs: config.MAX_GRANT_DURATION,
+      dbTimeoutMs: config.DB_TIMEOUT_MS,
+      redisTimeoutMs: config.REDIS_TIMEOUT_MS,
+      cacheSettledSeconds: config.CACHE_TTL_SECONDS,
+      cacheMovingSeconds: config.CACHE_MOVING_TTL_SECONDS,
+      retryAfterSeconds: config.RETRY_AFTER_SECONDS,
+    },
+  });
+  const server = Bun.serve({
+    port: config.PORT,
+    hostname: config.HOST,
+    fetch: app.fetch,
+    // Above our own 64 KiB limit so oversized bodies get our problem+json 413, not Bun's.
+    maxRequestBodySize: 1024 * 1024,
+  });
+  log.info({ port: server.port, host: config.HOST }, "csecbridge-api listening");
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down: finishing in-flight requests");
+    await server.stop(false);
+    await Promise.allSettled([sql.end({ timeout: 5 }), redis.quit()]);
+    log.flush();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  console.error("csecbridge-api: fatal:", err);
+  process.exit(1);
+});
