@@ -23,6 +23,12 @@ export interface ProviderCallContext {
 /** One cloud. Each implementation classifies its SDK's errors into ProviderError, once. */
 export interface ProviderClient {
   readonly provider: RequestPayload["provider"];
+  /**
+   * Is the access in place right now? The worker asks this once, before its first attempt to
+   * grant, and records the answer: a retry after a lost answer would otherwise find its own
+   * earlier attempt's access and take it for pre-existing (and never revoke it).
+   */
+  hasAccess(payload: RequestPayload, ctx: ProviderCallContext): Promise<boolean>;
   /** Apply the access; idempotent (a retried grant changes nothing more). */
   grant(payload: RequestPayload, ctx: ProviderCallContext): Promise<GrantOutcome>;
   /** Remove the access the payload describes; idempotent (already gone → alreadyGone). */

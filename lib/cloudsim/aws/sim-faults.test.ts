@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import {
+  AttachUserPolicyCommand,
+  GetUserCommand,
+  type IAMClient,
+  IAMServiceException,
+  ServiceFailureException,
+} from "@aws-sdk/client-iam";
+import { applyFaults, createFaultState } from "../faults.ts";
+import { type RunningIamSim, rejectionOf, sdkErrorView, startIamSim } from "./test-harness.ts";
+
+const RO = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+
+describe("applyFaults", () => {
+  test("failNext throttles exactly N calls, then lets calls through", async () => {
+    const state = createFaultState({ failNext: 2 });
+    const decisions = [];
+    for (let i = 0; i < 4; i++) decisions.push(await applyFaults(state));
+    expect(decisions).toEqual([{ kind: "throttle" }, { kind: "throttle" }, undefined, undefined]);
+    expect(state.current().failNext).toBe(0);
+  });
+
+  test("rates are rolled against the injected random source", async () => {
+    const state = createFaultState({ throttleRate: 0.5, errorRate: 0.5 });
+    expect(await applyFaults(state, { random: () => 0.4 })).toEqual({ kind: "throttle" });
+    // 0.7 misses the throttle roll and the error roll.
+    expect(await applyFaults(state, { random: () => 0.7 })).toBeUndefined();
+    const rolls = [0.9, 0.1];
+    expect(await applyFaults(state, { random: () => rolls.shift() ?? 1 })).toEqual({ kind: "server_error" });
+  });
+
+  test("latency is waited out before the decision", async () => {
+    const state = createFaultState({ latencyMs: 250 });
+    const slept: number[] = [];
+    expect(await applyFaults(state, { sleep: async (ms) => void slept.push(ms) })).toBeUndefined();
+    expect(slept).toEqual([250]);
+  });
+
+  test("knobs are validated; reset restores no faults", () => {
+    const state = createFaultState();
+    expect(() => state.set({ throttleRate: 1.5 })).toThrow();
+    expect(() => state.set({ failNext: -1 })).toThrow();
+    state.set({ errorRate: 1, latencyMs: 5 });
+    expect(state.current()).toEqual({ latencyMs: 5, throttleRate: 0, errorRate: 1, failNext: 0 });
+    state.reset();
+    expect(state.current()).toEqual({ latencyMs: 0, throttleRate: 0, errorRate: 0, failNext: 0 });
+  });
+});
+
+describe("fault knobs through the real SDK", () => {
+  let run: RunningIamSim;
+  let iam: IAMClient;
+  beforeEach(() => {
+    run = startIamSim();
+    iam = run.client();
+    run.sim.seedUser("alice");
+  });
+  afterEach(() => run.stop());
+
+  test("a throttled call is Throttling 400, retryable for the SDK, and changes nothing", async () => {
+    run.sim.faults.set({ failNext: 1 });
+    const err = await rejectionOf(
+      iam.send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: RO })),
+    );
+    expect(err).toBeInstanceOf(IAMServiceException);
+    expect(sdkErrorView(err)).toMatchObject({
+      name: "Throttling",
+      code: "Throttling",
+      status: 400,
+      message: "Rate exceeded",
+    });
+    const snap = run.sim.snapshot();
+    expect(snap.users.alice?.attachedPolicies).toEqual([]);
+    expect(snap.requests.AttachUserPolicy).toBe(1);
+    expect(snap.mutations.AttachUserPolicy).toBeUndefined();
+    // The next call goes through.
+    await iam.send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: RO }));
+    expect(run.sim.snapshot().users.alice?.attachedPolicies).toEqual([RO]);
+  });
+
+  test("the SDK's own retry absorbs throttling within maxAttempts", async () => {
+    run.sim.faults.set({ failNext: 1 });
+    const out = await run.client({ maxAttempts: 2 }).send(new GetUserCommand({ UserName: "alice" }));
+    expect(out.User?.UserName).toBe("alice");
+    expect(out.$metadata.attempts).toBe(2);
+    expect(run.sim.snapshot().requests.GetUser).toBe(2);
+  });
+
+  test("errorRate 1 answers ServiceFailure 500 as a server fault", async () => {
+    run.sim.faults.set({ errorRate: 1 });
+    const err = await rejectionOf(iam.send(new GetUserCommand({ UserName: "alice" })));
+    expect(err).toBeInstanceOf(ServiceFailureException);
+    expect(sdkErrorView(err)).toMatchObject({ code: "ServiceFailure", status: 500, fault: "server" });
+  });
+
+  test("throttleRate 1 throttles every call", async () => {
+    run.sim.faults.set({ throttleRate: 1 });
+    for (let i = 0; i < 3; i++) {
+      expect(sdkErrorView(await rejectionOf(iam.send(new GetUserCommand({ UserName: "alice" })))).code).toBe(
+        "Throttling",
+      );
+    }
+  });
+
+  test("a shared fault holder drives the simulator from outside", async () => {
+    const shared = createFaultState();
+    const other = startIamSim({ faults: shared });
+    try {
+      shared.set({ failNext: 1 });
+      expect(other.sim.faults).toBe(shared);
+      const err = sdkErrorView(await rejectionOf(other.client().send(new GetUserCommand({ UserName: "x" }))));
+      expect(err.code).toBe("Throttling");
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test("latency delays the answer", async () => {
+    run.sim.faults.set({ latencyMs: 150 });
+    const started = performance.now();
+    await iam.send(new GetUserCommand({ UserName: "alice" }));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  test("a denied action is AccessDenied 403", async () => {
+    run.sim.denyActions(["AttachUserPolicy"]);
+    const err = sdkErrorView(
+      await rejectionOf(iam.send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: RO }))),
+    );
+    expect(err).toMatchObject({ code: "AccessDenied", status: 403, fault: "client" });
+    expect(err.message).toContain("is not authorized to perform: iam:AttachUserPolicy");
+    expect(run.sim.snapshot().users.alice?.attachedPolicies).toEqual([]);
+  });
+
+  test("reset empties the account and counters", async () => {
+    await iam.send(new GetUserCommand({ UserName: "alice" }));
+    run.sim.reset();
+    expect(run.sim.snapshot()).toEqual({
+      accountId: "123456789012",
+      users: {},
+      roles: {},
+      groups: {},
+      policies: {},
+      requests: {},
+      mutations: {},
+    });
+  });
+});
