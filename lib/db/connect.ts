@@ -20,6 +20,10 @@ export function createSql(url: string, opts: SqlOptions = {}): Sql {
     idle_timeout: 60,
     max_lifetime: 60 * 30,
     onnotice: () => {},
+    // postgres.js backs off 3^retries/100 s between reconnects, up to 20 s, and its retry count
+    // grows with every refused query while the server is down: after a short outage the pool
+    // would sit idle for up to 20 s. Cap it at 1 s so service resumes promptly.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     connection: {
       application_name: opts.applicationName ?? "csecbridge",
       statement_timeout: timeoutMs,
