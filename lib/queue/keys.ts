@@ -7,6 +7,11 @@ export const queueKeys = (provider: string) => ({
   workers: `queue:${provider}:workers`,
   delayed: `queue:${provider}:delayed`,
   dead: `queue:${provider}:dead`,
+  /** Hash: sha1 of a job string → times the reaper recovered it (poison-job detection). */
+  recoveries: `queue:${provider}:recoveries`,
 });
 
 export const REVOCATION_SCHEDULE_KEY = "schedule:revocations";
+
+/** LIST: scheduled revocations that name no known provider (cannot be routed), with the reason. */
+export const REVOCATION_DEAD_KEY = "schedule:revocations:dead";

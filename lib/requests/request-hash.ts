@@ -1,18 +1,7 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../json/canonical-json.ts";
 
-/** JSON with object keys sorted at every depth: equal data gives equal text whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-/** Identity of a request body for Idempotency-Key: same data, same hash. */
+/** Identity of a request body for Idempotency-Key: same data (in any key order), same hash. */
 export function requestHash(payload: unknown): string {
   return createHash("sha256").update(canonicalJson(payload)).digest("hex");
 }

@@ -5,7 +5,7 @@ import { assertMigrated, UnmigratedDatabaseError } from "../../lib/db/migrate.ts
 import { createApp } from "../../lib/http/app.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
 import { loadPolicyFile } from "../../lib/policy/load.ts";
-import { warnUnlessNoEviction } from "../../lib/redis/check-policy.ts";
+import { checkRedisPolicy } from "../../lib/queue/check-redis-policy.ts";
 import { createRedis } from "../../lib/redis/connect.ts";
 import { migrations } from "../../migrations/index.ts";
 import { type ApiConfig, DEV_API_TOKENS, loadApiConfig } from "./config.ts";
@@ -58,7 +58,7 @@ async function main() {
     name: "csecbridge-api",
   });
   redis.on("error", (err) => log.debug({ err }, "redis connection error"));
-  redis.once("ready", () => void warnUnlessNoEviction(redis, log));
+  redis.once("ready", () => void checkRedisPolicy(redis, log));
 
   // An unmigrated database stops the start; an unreachable one does not (we start and report 503).
   let migrated = false;

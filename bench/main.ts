@@ -1,0 +1,17 @@
+// `bun run bench <name>`: runs one benchmark. Each is imported only when asked for, so one
+// benchmark's dependencies never load for another.
+const benches: Record<string, () => Promise<unknown>> = {
+  queue: () => import("./queue.ts").then((m) => m.runQueueBench()),
+  // api: the API benchmark (bench/api.ts) goes here.
+};
+
+const chosen = process.argv[2] ?? "";
+const run = benches[chosen];
+if (!run) {
+  console.error(`usage: bun run bench <${Object.keys(benches).join("|")}>`);
+  process.exit(2);
+}
+await run();
+process.exit(0);
+
+export {};

@@ -1,0 +1,51 @@
+import type { Redis } from "ioredis";
+import { asStrings, queueScripts } from "./commands.ts";
+import { queueKeys, REVOCATION_DEAD_KEY, REVOCATION_SCHEDULE_KEY } from "./keys.ts";
+
+/** Moves due members of a sorted set to the back of a list in one atomic script; returns them. */
+export async function promoteDue(
+  redis: Redis,
+  zsetKey: string,
+  listKey: string,
+  now: number,
+  limit: number,
+): Promise<string[]> {
+  return asStrings(await queueScripts(redis).qPromoteDue(zsetKey, listKey, now, limit));
+}
+
+/** Due retries: `queue:<p>:delayed` → `queue:<p>`. */
+export async function promoteRetries(
+  redis: Redis,
+  provider: string,
+  now: number,
+  limit: number,
+): Promise<string[]> {
+  const keys = queueKeys(provider);
+  return await promoteDue(redis, keys.delayed, keys.queue, now, limit);
+}
+
+export interface RoutedJob {
+  job: string;
+  /** The provider whose queue got it, or null when it went to `schedule:revocations:dead`. */
+  provider: string | null;
+}
+
+/**
+ * Due revocations: `schedule:revocations` → `queue:<provider>` by each job's provider field, in one
+ * atomic script. `providers` must list every provider a job can name; a job naming another one
+ * (or not JSON) goes to `schedule:revocations:dead` rather than blocking the schedule.
+ */
+export async function promoteRevocations(
+  redis: Redis,
+  providers: readonly string[],
+  now: number,
+  limit: number,
+): Promise<RoutedJob[]> {
+  const keys = [REVOCATION_SCHEDULE_KEY, REVOCATION_DEAD_KEY, ...providers.map((p) => queueKeys(p).queue)];
+  const flat = asStrings(
+    await queueScripts(redis).qRouteDue(keys.length, ...keys, now, limit, now, ...providers),
+  );
+  const out: RoutedJob[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ job: flat[i]!, provider: flat[i + 1] || null });
+  return out;
+}
