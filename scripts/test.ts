@@ -30,7 +30,10 @@ for (const [what, url, port] of [
   }
 }
 
-const proc = Bun.spawn(["bun", "test", ...process.argv.slice(2)], { stdout: "inherit", stderr: "pipe" });
+const proc = Bun.spawn(["bun", "test", "--timeout", "60000", ...process.argv.slice(2)], {
+  stdout: "inherit",
+  stderr: "pipe",
+});
 let tail = "";
 const dec = new TextDecoder();
 for await (const chunk of proc.stderr) {

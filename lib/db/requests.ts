@@ -100,13 +100,21 @@ export type EarlyRevokeResult =
  * the access away: at once for an active grant; for one not yet applied, the worker refuses it
  * as expired or revokes it right after applying.
  */
-export async function expireGrantNow(sql: Sql, correlationId: string, by: string): Promise<EarlyRevokeResult> {
+export async function expireGrantNow(
+  sql: Sql,
+  correlationId: string,
+  by: string,
+): Promise<EarlyRevokeResult> {
   return await sql.begin(async (tx) => {
-    const [row] = await tx<RequestRow[]>`SELECT * FROM requests WHERE correlation_id = ${correlationId} FOR UPDATE`;
+    const [row] = await tx<
+      RequestRow[]
+    >`SELECT * FROM requests WHERE correlation_id = ${correlationId} FOR UPDATE`;
     if (!row) return { ok: false, reason: "not_found" } as const;
     if (row.action !== "grant") return { ok: false, reason: "not_a_grant", row } as const;
     const active =
-      row.status === "PENDING" || row.status === "PROCESSING" || (row.status === "SUCCESS" && row.revocation_status === "SCHEDULED");
+      row.status === "PENDING" ||
+      row.status === "PROCESSING" ||
+      (row.status === "SUCCESS" && row.revocation_status === "SCHEDULED");
     if (!active) return { ok: false, reason: "not_active", row } as const;
     const [updated] = await tx<RequestRow[]>`
       UPDATE requests SET expires_at = least(expires_at, now()), updated_at = now()

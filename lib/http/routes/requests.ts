@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { InvalidIdError, ValidationError } from "../../errors/http-errors.ts";
 import { checkPolicy } from "../../policy/check.ts";
+import { revokeEarly } from "../../requests/early-revoke.ts";
 import { readStatus } from "../../requests/read-status.ts";
 import { submitRequest } from "../../requests/submit-request.ts";
 import { parseRequestPayload } from "../../schemas/request.ts";
@@ -70,6 +71,26 @@ export function requestRoutes(deps: AppDeps) {
       null,
     );
     return c.json(view, 200, { "x-cache": cache, "cache-control": "no-store" });
+  });
+  app.post("/:id/revoke", async (c) => {
+    const id = c.req.param("id");
+    if (!UUID.test(id)) throw new InvalidIdError("correlation id must be a UUID");
+    const correlationId = id.toLowerCase();
+    c.set("correlationId", correlationId);
+    const status = await revokeEarly(
+      {
+        sql: deps.sql,
+        redis: deps.redis,
+        log: deps.log,
+        dbTimeoutMs: deps.limits.dbTimeoutMs,
+        redisTimeoutMs: deps.limits.redisTimeoutMs,
+      },
+      correlationId,
+      c.get("client"),
+    );
+    return c.json({ correlation_id: correlationId, status, revocation: "requested" }, 202, {
+      location: `/api/v1/requests/${correlationId}`,
+    });
   });
   return app;
 }

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { baseEnv, ConfigError, databaseEnv, parseEnv, redisEnv } from "../../lib/config/env.ts";
+import { queueConsumerEnv } from "../../lib/queue/env.ts";
+
+const httpsUrl = z
+  .url()
+  .refine((u) => u.startsWith("https://"), "must be an https:// URL (the Azure SDKs refuse http)");
+
+export const workerEnv = {
+  ...baseEnv,
+  ...databaseEnv,
+  ...redisEnv,
+  ...queueConsumerEnv,
+  /** Which cloud this process serves; `--provider` on the command line wins. */
+  WORKER_PROVIDER: z.enum(["aws", "azure"]).optional(),
+  /** Deadline for one cloud grant or revoke, token and paging included. */
+  CLOUD_CALL_TIMEOUT_MS: z.coerce.number().int().min(500).max(300_000).default(30_000),
+  /** How long SIGTERM waits for in-flight jobs before leaving them to the reaper. */
+  SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
+  AWS_REGION: z.string().min(1).max(32).default("us-east-1"),
+  /** The standard SDK setting; points at cloudsim in development. */
+  AWS_ENDPOINT_URL_IAM: z.url().optional(),
+  AZURE_TENANT_ID: z.string().min(1).max(128).optional(),
+  AZURE_CLIENT_ID: z.string().min(1).max(128).optional(),
+  AZURE_CLIENT_SECRET: z.string().min(1).max(1024).optional(),
+  AZURE_AUTHORITY_HOST: httpsUrl.optional(),
+  AZURE_ARM_ENDPOINT: httpsUrl.optional(),
+  AZURE_SUBSCRIPTION_ID: z.string().max(64).optional(),
+  /** Extra CA (PEM file) trusted for Azure calls only: cloudsim's throwaway CA in development. */
+  AZURE_CA_FILE: z.string().optional(),
+};
+
+export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
+
+/** `--provider aws|azure` (or WORKER_PROVIDER) plus the environment. */
+export function loadWorkerConfig(env: Record<string, string | undefined>, argv: readonly string[]) {
+  const flag = argv.indexOf("--provider");
+  const fromFlag = flag >= 0 ? argv[flag + 1] : undefined;
+  const cfg = parseEnv(workerEnv, { ...env, ...(fromFlag ? { WORKER_PROVIDER: fromFlag } : {}) });
+  const provider = cfg.WORKER_PROVIDER;
+  if (!provider) throw new ConfigError(["WORKER_PROVIDER: give --provider aws|azure or WORKER_PROVIDER"]);
+  if (provider === "azure") {
+    const missing = (["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"] as const).filter(
+      (k) => cfg[k] === undefined,
+    );
+    if (missing.length > 0) throw new ConfigError(missing.map((k) => `${k}: required for the azure worker`));
+  }
+  return { ...cfg, provider };
+}

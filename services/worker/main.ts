@@ -1,0 +1,94 @@
+import { ConfigError } from "../../lib/config/env.ts";
+import { createSql } from "../../lib/db/connect.ts";
+import { assertMigrated, UnmigratedDatabaseError } from "../../lib/db/migrate.ts";
+import { createLogger } from "../../lib/logging/logger.ts";
+import { checkRedisPolicy } from "../../lib/queue/check-redis-policy.ts";
+import { startConsumer } from "../../lib/queue/consumer.ts";
+import { createRedis } from "../../lib/redis/connect.ts";
+import { handleRequestJob } from "../../lib/worker/handle-request-job.ts";
+import { migrations } from "../../migrations/index.ts";
+import { loadWorkerConfig, type WorkerConfig } from "./config.ts";
+import { buildProvider } from "./providers.ts";
+
+async function main(): Promise<number> {
+  let config: WorkerConfig;
+  try {
+    config = loadWorkerConfig(process.env, process.argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`csecbridge-worker: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const service = `csecbridge-${config.provider}-worker`;
+  const log = createLogger({ service, level: config.LOG_LEVEL });
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+
+  // Each concurrent slot may hold a transaction across its cloud call, plus a few for the rest.
+  const sql = createSql(config.DATABASE_URL, {
+    max: config.QUEUE_CONCURRENCY + 2,
+    timeoutMs: Math.max(config.DB_TIMEOUT_MS, config.CLOUD_CALL_TIMEOUT_MS + 5000),
+    applicationName: service,
+  });
+  try {
+    await assertMigrated(sql, migrations);
+  } catch (err) {
+    if (err instanceof UnmigratedDatabaseError) {
+      console.error(`${service}: ${err.message}`);
+      return 2;
+    }
+    log.warn({ err }, "PostgreSQL unreachable at start; jobs will retry until it answers");
+  }
+  const redis = createRedis(config.REDIS_URL, {
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    commandTimeoutMs: config.REDIS_TIMEOUT_MS,
+    name: `${service}-cache`,
+  });
+  redis.on("error", () => {}); // the consumer's own connections log outages
+  redis.once("ready", () => void checkRedisPolicy(redis, log));
+
+  const provider = buildProvider(config, log);
+  const deps = { sql, redis, provider, log, now: Date.now, maxAttempts: config.QUEUE_MAX_ATTEMPTS };
+  const consumer = startConsumer({
+    provider: config.provider,
+    concurrency: config.QUEUE_CONCURRENCY,
+    connect: ({ name, commandTimeoutMs }) => {
+      const c = createRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, commandTimeoutMs, name });
+      c.on("error", () => {});
+      return c;
+    },
+    handler: (job) => handleRequestJob(deps, job),
+    log,
+    blockTimeoutMs: config.QUEUE_BLOCK_TIMEOUT_MS,
+    heartbeatIntervalMs: config.WORKER_HEARTBEAT_INTERVAL_MS,
+    maxAttempts: config.QUEUE_MAX_ATTEMPTS,
+    backoff: { baseMs: config.QUEUE_BACKOFF_BASE_MS, maxMs: config.QUEUE_BACKOFF_MAX_MS },
+  });
+  log.info(
+    {
+      concurrency: config.QUEUE_CONCURRENCY,
+      endpoint: config.AWS_ENDPOINT_URL_IAM ?? config.AZURE_ARM_ENDPOINT,
+    },
+    "worker started",
+  );
+
+  const signal = await signalled;
+  log.info({ signal }, "stopping: no new claims, finishing in-flight jobs");
+  const result = await consumer.stop(config.SHUTDOWN_DEADLINE_MS);
+  await Promise.allSettled([sql.end({ timeout: 5 }), redis.quit()]);
+  log.info(result, "worker stopped");
+  log.flush();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error("csecbridge-worker: failed:", err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { parseApiTokens } from "../../lib/auth/api-tokens.ts";
+import { type RunningCloudsim, startCloudsim } from "../../lib/cloudsim/server.ts";
+import { createSql, type Sql } from "../../lib/db/connect.ts";
+import { assertMigrated, ensureDatabase, migrate } from "../../lib/db/migrate.ts";
+import { createApp } from "../../lib/http/app.ts";
+import { createLogger } from "../../lib/logging/logger.ts";
+import { createRedis, type Redis } from "../../lib/redis/connect.ts";
+import { migrations } from "../../migrations/index.ts";
+import { type Service, spawnService, waitUntil } from "../helpers/spawn-service.ts";
+import {
+  type ThrowawayPostgres,
+  type ThrowawayRedis,
+  throwawayPostgres,
+  throwawayRedis,
+} from "../helpers/throwaway.ts";
+
+// Guarantee 1 under failure: kill -9 of a worker, Redis losing all its data, PostgreSQL stopping.
+// Every accepted request still ends final, every due revocation still happens, and no grant is
+// applied twice in effect. Runs on its own PostgreSQL and Redis so it can stop and wipe them.
+const TOKEN = "chaos-secret-0123456789";
+const ARN = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+
+describe("chaos: every accepted request ends final and every due revocation happens", () => {
+  let pg: ThrowawayPostgres;
+  let rd: ThrowawayRedis;
+  let cloud: RunningCloudsim;
+  let sql: Sql;
+  let redis: Redis;
+  let app: ReturnType<typeof createApp>;
+  const services: Service[] = [];
+  let dbUrl: string;
+
+  const env = () => ({ DATABASE_URL: dbUrl, REDIS_URL: rd.url, LOG_LEVEL: "warn" });
+  const startWorker = () => {
+    const w = spawnService("services/worker/main.ts", {
+      ...env(),
+      WORKER_PROVIDER: "aws",
+      AWS_ENDPOINT_URL_IAM: cloud.awsUrl,
+      AWS_ACCESS_KEY_ID: "AKIATESTTESTTESTTEST",
+      AWS_SECRET_ACCESS_KEY: "test-secret-key",
+      QUEUE_CONCURRENCY: "3",
+      QUEUE_MAX_ATTEMPTS: "4",
+      QUEUE_BACKOFF_BASE_MS: "100",
+      QUEUE_BACKOFF_MAX_MS: "500",
+      WORKER_HEARTBEAT_INTERVAL_MS: "200",
+      DB_TIMEOUT_MS: "1500",
+    });
+    services.push(w);
+    return w;
+  };
+
+  beforeAll(async () => {
+    [pg, rd] = [await throwawayPostgres(), throwawayRedis()];
+    await Promise.all([pg.start(), rd.start()]);
+    dbUrl = pg.url("csecbridge");
+    await ensureDatabase(dbUrl);
+    sql = createSql(dbUrl, { max: 4, timeoutMs: 1500 });
+    await migrate(sql, migrations);
+    redis = createRedis(rd.url);
+    redis.on("error", () => {});
+    await waitUntil(async () => redis.status === "ready", "redis");
+    cloud = await startCloudsim();
+    for (let i = 0; i < 100; i++) cloud.aws.seedUser(`user${i}`);
+    // Each cloud call takes a little while, so batches are in flight when things break.
+    cloud.aws.faults.set({ latencyMs: 40 });
+    app = createApp({
+      sql,
+      redis,
+      log: createLogger({ service: "chaos-api", level: "silent" }),
+      clients: parseApiTokens(`chaos:${TOKEN}`, { minSecretLength: 8 }),
+      policy: null,
+      now: () => new Date(),
+      checkMigrated: () => assertMigrated(sql, migrations),
+      limits: {
+        bodyBytes: 65536,
+        maxGrantDurationMs: 3600_000,
+        dbTimeoutMs: 1500,
+        redisTimeoutMs: 1000,
+        cacheSettledSeconds: 300,
+        cacheMovingSeconds: 1,
+        retryAfterSeconds: 1,
+      },
+    });
+    services.push(
+      spawnService("services/scheduler/main.ts", {
+        ...env(),
+        SCHEDULER_INTERVAL_MS: "100",
+        WORKER_HEARTBEAT_TIMEOUT_MS: "1500",
+        RECONCILE_INTERVAL_MS: "300",
+        RECONCILE_STALE_AFTER_MS: "2500",
+      }),
+    );
+    startWorker();
+    startWorker();
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.stop("SIGKILL")));
+    redis?.disconnect();
+    await sql?.end({ timeout: 1 });
+    await cloud?.stop();
+    await rd?.stop();
+    await pg?.destroy();
+  });
+
+  async function submitBatch(users: number[], duration: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (const u of users) {
+      const res = await app.request("/api/v1/requests", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({
+          provider: "aws",
+          action: "grant",
+          principal: { type: "user", name: `user${u}` },
+          permission: { type: "managed_policy", policy_arn: ARN },
+          duration,
+        }),
+      });
+      expect(res.status).toBe(202);
+      ids.push(((await res.json()) as { correlation_id: string }).correlation_id);
+    }
+    return ids;
+  }
+  const counts = async (ids: string[]) => {
+    const rows = await sql<{ status: string; revocation_status: string | null }[]>`
+      SELECT status, revocation_status FROM requests WHERE correlation_id IN ${sql(ids)}`;
+    return {
+      final: rows.filter((r) => r.status === "SUCCESS" || r.status === "FAILED").length,
+      success: rows.filter((r) => r.status === "SUCCESS").length,
+      revoked: rows.filter((r) => r.revocation_status === "REVOKED").length,
+    };
+  };
+  const attachedTo = (users: number[]) =>
+    users.filter((u) => cloud.aws.snapshot().users[`user${u}`]?.attachedPolicies.includes(ARN));
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+  async function expectEverythingDone(ids: string[], users: number[], timeoutMs = 40_000) {
+    await waitUntil(
+      async () => (await counts(ids)).revoked === ids.length,
+      "every revocation",
+      timeoutMs,
+    ).catch(async (err: Error) => {
+      const tails = services.map((s) => s.output().split("\n").slice(-12).join("\n")).join("\n---\n");
+      throw new Error(`${err.message}: ${JSON.stringify(await counts(ids))}\n${tails}`);
+    });
+    expect(await counts(ids)).toEqual({ final: ids.length, success: ids.length, revoked: ids.length });
+    expect(attachedTo(users)).toEqual([]);
+  }
+
+  test("kill -9 of a worker mid-batch", async () => {
+    const users = range(0, 30);
+    const before = cloud.aws.snapshot().mutations;
+    const ids = await submitBatch(users, "PT6S");
+    await waitUntil(async () => (await counts(ids)).final >= 5, "some progress");
+    services[1]?.proc.kill("SIGKILL"); // services[0] is the scheduler, [1] and [2] the workers
+    startWorker();
+    await expectEverythingDone(ids, users);
+    // Applied once in effect: one attach and one detach per grant, whatever was redelivered.
+    const after = cloud.aws.snapshot().mutations;
+    expect((after.AttachUserPolicy ?? 0) - (before.AttachUserPolicy ?? 0)).toBe(users.length);
+    expect((after.DetachUserPolicy ?? 0) - (before.DetachUserPolicy ?? 0)).toBe(users.length);
+  }, 90_000);
+
+  test("Redis loses all its data mid-batch (FLUSHALL)", async () => {
+    const users = range(30, 30);
+    const ids = await submitBatch(users, "PT5S");
+    await waitUntil(async () => (await counts(ids)).final >= 5, "some progress");
+    await redis.flushall();
+    await expectEverythingDone(ids, users, 60_000);
+  }, 90_000);
+
+  test("PostgreSQL stopped for a while mid-batch", async () => {
+    const users = range(60, 20);
+    const ids = await submitBatch(users, "PT5S");
+    await waitUntil(async () => (await counts(ids)).final >= 3, "some progress");
+    await pg.stop();
+    await Bun.sleep(2000);
+    await pg.start();
+    await expectEverythingDone(ids, users, 60_000);
+  }, 90_000);
+});
