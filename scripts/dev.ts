@@ -1,8 +1,9 @@
 // `bun run dev`: the whole system on one machine. Makes sure PostgreSQL and Redis answer (starting
 // local ones under .dev/ when they do not), migrates, then runs every service with readable,
 // interleaved logs. Ctrl-C stops everything gracefully.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID } from "../lib/cloudsim/azure/index.ts";
 import { prettyLine } from "./pretty-log.ts";
 
 const root = resolve(import.meta.dir, "..");
@@ -135,8 +136,8 @@ async function ensureRedis(): Promise<void> {
   }
 }
 
-function start(name: string, argv: string[], json = true): void {
-  const proc = Bun.spawn(argv, { cwd: root, env, stdout: "pipe", stderr: "pipe" });
+function start(name: string, argv: string[], json = true, extraEnv: Record<string, string> = {}): void {
+  const proc = Bun.spawn(argv, { cwd: root, env: { ...env, ...extraEnv }, stdout: "pipe", stderr: "pipe" });
   children.push({ name, proc });
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const dec = new TextDecoder();
@@ -179,9 +180,64 @@ if ((await sh(["bun", "services/migrate/main.ts"])) !== 0) {
   await shutdown(1);
 }
 
+// Without real cloud credentials the workers talk to cloudsim, the local stand-in for IAM and ARM.
+const realCloud = Boolean(env.AWS_ACCESS_KEY_ID || env.AZURE_CLIENT_SECRET);
+const cloudEnv: Record<string, string> = {};
+if (!realCloud) {
+  const caFile = join(devDir, "cloudsim-ca.pem");
+  rmSync(caFile, { force: true });
+  start("cloudsim", ["bun", "services/cloudsim/main.ts"], true, { CLOUDSIM_CA_FILE: caFile });
+  if (
+    !(await waitFor(async () => existsSync(caFile) && (await reachable("http://127.0.0.1:4566", 4566)), 20))
+  ) {
+    console.error("[dev] cloudsim did not start");
+    await shutdown(1);
+  }
+  await seedCloudsim();
+  Object.assign(cloudEnv, {
+    AWS_ENDPOINT_URL_IAM: "http://127.0.0.1:4566",
+    AWS_ACCESS_KEY_ID: "cloudsim",
+    AWS_SECRET_ACCESS_KEY: "cloudsim",
+    AWS_REGION: "us-east-1",
+    AZURE_TENANT_ID: DEFAULT_TENANT_ID,
+    AZURE_CLIENT_ID: DEFAULT_CLIENT_ID,
+    AZURE_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
+    AZURE_AUTHORITY_HOST: "https://127.0.0.1:4567",
+    AZURE_ARM_ENDPOINT: "https://127.0.0.1:4567",
+    AZURE_CA_FILE: caFile,
+  });
+  console.log(
+    "\n[dev] *** NO REAL CLOUD CREDENTIALS: the workers call CLOUDSIM (simulated IAM and ARM on :4566/:4567). ***\n" +
+      "[dev] *** Nothing real is granted. Set AWS_* / AZURE_* credentials to use real clouds.            ***\n",
+  );
+} else {
+  console.log("[dev] real cloud credentials found: the workers call the real cloud APIs");
+}
+
 // Every service of the system, each a real process as in production.
 start("api", ["bun", "services/api/main.ts"]);
+start("scheduler", ["bun", "services/scheduler/main.ts"]);
+start("aws-worker", ["bun", "services/worker/main.ts", "--provider", "aws"], true, cloudEnv);
+start("azure-worker", ["bun", "services/worker/main.ts", "--provider", "azure"], true, cloudEnv);
 console.log(`[dev] API on http://127.0.0.1:${env.PORT ?? 8080} — try:
   curl -s -XPOST localhost:${env.PORT ?? 8080}/api/v1/requests -H 'authorization: Bearer dev-token-change-me-0000' \\
     -H 'content-type: application/json' -d '{"provider":"aws","action":"grant","principal":{"type":"user","name":"alice"},
-    "permission":{"type":"managed_policy","policy_arn":"arn:aws:iam::aws:policy/ReadOnlyAccess"},"duration":"PT2H"}'`);
+    "permission":{"type":"managed_policy","policy_arn":"arn:aws:iam::aws:policy/ReadOnlyAccess"},"duration":"PT2M"}'
+  curl -s localhost:4566/_sim/state   # what cloudsim holds now`);
+
+/** Sample principals, so the README's curl examples grant to someone who exists. */
+async function seedCloudsim(): Promise<void> {
+  const res = await fetch("http://127.0.0.1:4566/_sim/seed", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      aws: {
+        users: [{ name: "alice" }, { name: "bob" }],
+        roles: [{ name: "batch-runner" }],
+        groups: [{ name: "developers" }],
+      },
+      azure: { principals: [{ id: "0b9f7c1e-6a53-4b5e-9a39-2f8d9f3c1a11", type: "User" }] },
+    }),
+  });
+  if (!res.ok) console.error(`[dev] seeding cloudsim failed: ${res.status} ${await res.text()}`);
+}

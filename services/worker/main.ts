@@ -71,7 +71,7 @@ async function main(): Promise<number> {
   log.info(
     {
       concurrency: config.QUEUE_CONCURRENCY,
-      endpoint: config.AWS_ENDPOINT_URL_IAM ?? config.AZURE_ARM_ENDPOINT,
+      endpoint: config.provider === "aws" ? config.AWS_ENDPOINT_URL_IAM : config.AZURE_ARM_ENDPOINT,
     },
     "worker started",
   );
