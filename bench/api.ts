@@ -17,7 +17,7 @@ import { migrations } from "../migrations/index.ts";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const POOL = 10; // the API's default DB_POOL_MAX: the baseline gets the same
-const TOKEN = "bench-secret-0123456789";
+const TOKEN = "bench-secret-0123456789-abcdefghij";
 const PG = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -147,10 +147,12 @@ export async function runApiBench(): Promise<void> {
     stderr: "inherit",
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if ((await fetch(`${url}/readyz`).catch(() => null))?.status === 200) break;
-    await Bun.sleep(100);
+  let ready = false;
+  for (let i = 0; i < 100 && !ready; i++) {
+    ready = (await fetch(`${url}/readyz`).catch(() => null))?.status === 200;
+    if (!ready) await Bun.sleep(100);
   }
+  if (!ready) throw new Error("the API did not become ready");
   const results: Result[] = [];
   try {
     results.push(await baseline(dbUrl, prefix));

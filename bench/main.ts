@@ -2,7 +2,8 @@
 // benchmark's dependencies never load for another.
 const benches: Record<string, () => Promise<unknown>> = {
   queue: () => import("./queue.ts").then((m) => m.runQueueBench()),
-  // api: the API benchmark (bench/api.ts) goes here.
+  api: () => import("./api.ts").then((m) => m.runApiBench()),
+  e2e: () => import("./e2e.ts").then((m) => m.runE2eBench()),
 };
 
 const chosen = process.argv[2] ?? "";
