@@ -1,25 +1,23 @@
 // `bun run bench api`: POST and cached GET through the real API process under autocannon
 // (64 connections), against real PostgreSQL and Redis, next to a raw baseline measured in the
 // same run: the same INSERT + LPUSH issued directly from this script with the same pool size.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { cpus } from "node:os";
 import postgres from "postgres";
 import { createSql } from "../lib/db/connect.ts";
-import { ensureDatabase, migrate } from "../lib/db/migrate.ts";
 import { insertRequest } from "../lib/db/requests.ts";
 import { enqueue } from "../lib/queue/enqueue.ts";
 import { newJob } from "../lib/queue/job.ts";
 import { createRedis } from "../lib/redis/connect.ts";
 import { requestHash } from "../lib/requests/request-hash.ts";
 import { accessKey, principalOf, type RequestPayload } from "../lib/schemas/request.ts";
-import { migrations } from "../migrations/index.ts";
+import { BENCH_REDIS, benchNamespace, waitForReady } from "./namespace.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const POOL = 10; // the API's default DB_POOL_MAX: the baseline gets the same
 const TOKEN = "bench-secret-0123456789-abcdefghij";
-const PG = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const REDIS = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const REDIS = BENCH_REDIS;
 
 const payload = {
   provider: "aws",
@@ -122,14 +120,8 @@ async function baseline(dbUrl: string, prefix: string): Promise<Result> {
 }
 
 export async function runApiBench(): Promise<void> {
-  const dbName = `csb_bench_${randomBytes(4).toString("hex")}`;
-  const dbUrl = PG.replace(/\/[^/]*$/, `/${dbName}`);
-  const prefix = `bench${randomBytes(4).toString("hex")}:`;
-  await ensureDatabase(dbUrl);
-  const m = createSql(dbUrl, { max: 1 });
-  await migrate(m, migrations);
-  await m.end();
-
+  const ns = await benchNamespace();
+  const { dbUrl, prefix } = ns;
   const port = 18_000 + Math.floor(Math.random() * 2000);
   const api = Bun.spawn(["bun", "services/api/main.ts"], {
     env: {
@@ -147,12 +139,7 @@ export async function runApiBench(): Promise<void> {
     stderr: "inherit",
   });
   const url = `http://127.0.0.1:${port}`;
-  let ready = false;
-  for (let i = 0; i < 100 && !ready; i++) {
-    ready = (await fetch(`${url}/readyz`).catch(() => null))?.status === 200;
-    if (!ready) await Bun.sleep(100);
-  }
-  if (!ready) throw new Error("the API did not become ready");
+  await waitForReady(url);
   const results: Result[] = [];
   try {
     results.push(await baseline(dbUrl, prefix));
@@ -189,18 +176,7 @@ export async function runApiBench(): Promise<void> {
   } finally {
     api.kill("SIGTERM");
     await api.exited;
-    const admin = postgres(PG, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
-    const r = createRedis(REDIS);
-    await new Promise<void>((res) => r.once("ready", () => res()));
-    let cursor = "0";
-    do {
-      const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== "0");
-    r.disconnect();
+    await ns.drop();
   }
 
   const base = results[0]?.rps ?? 1;

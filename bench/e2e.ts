@@ -1,22 +1,12 @@
-// `bun run bench e2e`: N requests POSTed as fast as the API takes them, carried out by worker
-// processes against cloudsim through the real SDKs. Reports requests/s to final status and the
-// p50/p99 time from POST (received_at) to SUCCESS (completed_at), and how it scales with the
-// number of worker processes. Everything runs on this machine (2 cores are shared by the API,
-// the workers, PostgreSQL, Redis, cloudsim and the load generator).
-import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
 import postgres from "postgres";
 import { type RunningCloudsim, startCloudsim } from "../lib/cloudsim/server.ts";
-import { createSql } from "../lib/db/connect.ts";
-import { ensureDatabase, migrate } from "../lib/db/migrate.ts";
-import { createRedis } from "../lib/redis/connect.ts";
-import { migrations } from "../migrations/index.ts";
+import { BENCH_REDIS, benchNamespace, waitForReady } from "./namespace.ts";
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONCURRENCY = 64;
 const TOKEN = "bench-secret-0123456789-abcdefghij";
-const PG = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const REDIS = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const REDIS = BENCH_REDIS;
 const USERS = 200;
 const POLICIES = [
   "ReadOnlyAccess",
@@ -69,13 +59,8 @@ async function oneRun(
   workers: { aws: number; azure: number },
   mix: (i: number) => "aws" | "azure",
 ): Promise<RunResult> {
-  const dbName = `csb_bench_${randomBytes(4).toString("hex")}`;
-  const dbUrl = PG.replace(/\/[^/]*$/, `/${dbName}`);
-  const prefix = `bench${randomBytes(4).toString("hex")}:`;
-  await ensureDatabase(dbUrl);
-  const m = createSql(dbUrl, { max: 1 });
-  await migrate(m, migrations);
-  await m.end();
+  const ns = await benchNamespace();
+  const { dbUrl, prefix } = ns;
   const port = 18_000 + Math.floor(Math.random() * 2000);
   const common = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -113,12 +98,7 @@ async function oneRun(
   for (let i = 0; i < workers.azure; i++)
     spawn("services/worker/main.ts", { ...workerEnv, WORKER_PROVIDER: "azure" });
   const url = `http://127.0.0.1:${port}`;
-  let ready = false;
-  for (let i = 0; i < 100 && !ready; i++) {
-    ready = (await fetch(`${url}/readyz`).catch(() => null))?.status === 200;
-    if (!ready) await Bun.sleep(100);
-  }
-  if (!ready) throw new Error("the API did not become ready");
+  await waitForReady(url);
   await Bun.sleep(1500); // workers register their heartbeats
 
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
@@ -165,18 +145,7 @@ async function oneRun(
     await sql.end();
     for (const p of procs) p.kill("SIGTERM");
     await Promise.all(procs.map((p) => p.exited));
-    const admin = postgres(PG, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
-    const r = createRedis(REDIS);
-    await new Promise<void>((res) => r.once("ready", () => res()));
-    let cursor = "0";
-    do {
-      const [nextCursor, keys] = await r.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = nextCursor;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== "0");
-    r.disconnect();
+    await ns.drop();
   }
 }
 

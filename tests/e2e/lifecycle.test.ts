@@ -186,6 +186,21 @@ describe("grant → expiry → revoke through the whole system", () => {
     expect(contributor()).toHaveLength(0);
   });
 
+  test("a revoke request removes the access now and ends the active grant of it", async () => {
+    const arn = "arn:aws:iam::aws:policy/AWSSupportAccess";
+    const principal = { type: "user", name: "bob" };
+    const permission = { type: "managed_policy", policy_arn: arn };
+    const granted = await s.submit(awsGrant(principal, permission));
+    expect((await s.waitFor(granted, settled)).status).toBe("SUCCESS");
+    expect(users().bob?.attachedPolicies).toContain(arn);
+
+    const revoke = await s.submit({ provider: "aws", action: "revoke", principal, permission });
+    expect((await s.waitFor(revoke, settled)).status).toBe("SUCCESS");
+    expect(users().bob?.attachedPolicies).not.toContain(arn);
+    const grant = await s.status(granted);
+    expect(grant.revocation_status).toBe("REVOKED");
+  });
+
   test("a permanent cloud error fails at once with the provider's code and message", async () => {
     const id = await s.submit(
       awsGrant(

@@ -1,0 +1,53 @@
+// What every end-to-end benchmark needs: its own migrated database and Redis key prefix on the
+// machine's servers, removed afterwards, and a way to wait for the API it starts.
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { createSql } from "../lib/db/connect.ts";
+import { ensureDatabase, migrate } from "../lib/db/migrate.ts";
+import { createRedis } from "../lib/redis/connect.ts";
+import { migrations } from "../migrations/index.ts";
+
+export const BENCH_PG = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const BENCH_REDIS = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export interface BenchNamespace {
+  dbUrl: string;
+  prefix: string;
+  drop(): Promise<void>;
+}
+
+export async function benchNamespace(): Promise<BenchNamespace> {
+  const dbName = `csb_bench_${randomBytes(4).toString("hex")}`;
+  const dbUrl = BENCH_PG.replace(/\/[^/]*$/, `/${dbName}`);
+  const prefix = `bench${randomBytes(4).toString("hex")}:`;
+  await ensureDatabase(dbUrl);
+  const m = createSql(dbUrl, { max: 1 });
+  await migrate(m, migrations);
+  await m.end();
+  return {
+    dbUrl,
+    prefix,
+    async drop() {
+      const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      await admin.end();
+      const r = createRedis(BENCH_REDIS);
+      await new Promise<void>((res) => r.once("ready", () => res()));
+      let cursor = "0";
+      do {
+        const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+        cursor = next;
+        if (keys.length) await r.del(...keys);
+      } while (cursor !== "0");
+      r.disconnect();
+    },
+  };
+}
+
+export async function waitForReady(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await fetch(`${url}/readyz`).catch(() => null))?.status === 200) return;
+    await Bun.sleep(100);
+  }
+  throw new Error(`${url} did not become ready`);
+}
