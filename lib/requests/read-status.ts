@@ -27,14 +27,13 @@ export type CacheOutcome = "HIT" | "MISS" | "BYPASS";
 export async function readStatus(
   deps: ReadDeps,
   correlationId: string,
-  client: string | null,
 ): Promise<{ view: StatusView; cache: CacheOutcome }> {
   const { sql, redis, log } = deps;
   const redisUp = isRedisReady(redis);
   if (redisUp) {
     try {
       const cached = await guarded("redis", deps.redisTimeoutMs, () => getCachedStatus(redis, correlationId));
-      if (cached) return { view: visible(cached, client), cache: "HIT" };
+      if (cached) return { view: cached, cache: "HIT" };
     } catch (err) {
       log.warn({ err, correlation_id: correlationId }, "cache read failed; reading PostgreSQL");
     }
@@ -47,11 +46,5 @@ export async function readStatus(
       (err) => log.warn({ err, correlation_id: correlationId }, "cache fill failed"),
     );
   }
-  return { view: visible(view, client), cache: redisUp ? "MISS" : "BYPASS" };
-}
-
-/** With per-client visibility on, another client's request is reported as unknown (no oracle). */
-function visible(view: StatusView, client: string | null): StatusView {
-  if (client !== null && view.client !== client) throw new NotFoundError(`no request ${view.correlation_id}`);
-  return view;
+  return { view, cache: redisUp ? "MISS" : "BYPASS" };
 }

@@ -68,7 +68,6 @@ export function requestRoutes(deps: AppDeps) {
         redisTimeoutMs: deps.limits.redisTimeoutMs,
       },
       correlationId,
-      null,
     );
     return c.json(view, 200, { "x-cache": cache, "cache-control": "no-store" });
   });
