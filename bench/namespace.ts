@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { createSql } from "../lib/db/connect.ts";
 import { ensureDatabase, migrate } from "../lib/db/migrate.ts";
-import { createRedis } from "../lib/redis/connect.ts";
+import { deleteKeysWithPrefix } from "../lib/redis/delete-prefix.ts";
 import { migrations } from "../migrations/index.ts";
 
 export const BENCH_PG = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -31,15 +31,7 @@ export async function benchNamespace(): Promise<BenchNamespace> {
       const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
       await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
       await admin.end();
-      const r = createRedis(BENCH_REDIS);
-      await new Promise<void>((res) => r.once("ready", () => res()));
-      let cursor = "0";
-      do {
-        const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length) await r.del(...keys);
-      } while (cursor !== "0");
-      r.disconnect();
+      await deleteKeysWithPrefix(BENCH_REDIS, prefix);
     },
   };
 }

@@ -7,7 +7,7 @@ import type { Logger } from "../logging/logger.ts";
 import { enqueue } from "../queue/enqueue.ts";
 import { newJob } from "../queue/job.ts";
 import { REVOCATION_SCHEDULE_KEY } from "../queue/keys.ts";
-import { revocationJob } from "../queue/schedule.ts";
+import { revocationJobForRow } from "../requests/revocation-job.ts";
 
 export interface ReconcileDeps {
   sql: Sql;
@@ -72,12 +72,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
 async function ensureScheduled(deps: ReconcileDeps, grants: RequestRow[]): Promise<number> {
   const pipeline = deps.redis.pipeline();
   for (const g of grants) {
-    const job = revocationJob({
-      correlation_id: g.correlation_id,
-      provider: g.cloud_provider,
-      request: g.request_payload,
-      received_at: g.received_at.getTime(),
-    });
+    const job = revocationJobForRow(g);
     pipeline.zadd(REVOCATION_SCHEDULE_KEY, "NX", g.expires_at?.getTime() ?? deps.now(), canonicalJson(job));
   }
   const replies = (await pipeline.exec()) ?? [];

@@ -6,8 +6,9 @@ import { ConflictError, DependencyUnavailableError, NotFoundError } from "../err
 import { guarded } from "../http/dependency.ts";
 import type { Logger } from "../logging/logger.ts";
 import { REVOCATION_SCHEDULE_KEY } from "../queue/keys.ts";
-import { revocationJob, scheduleAt } from "../queue/schedule.ts";
+import { scheduleAt } from "../queue/schedule.ts";
 import { isRedisReady } from "../redis/connect.ts";
+import { revocationJobForRow } from "./revocation-job.ts";
 
 export interface EarlyRevokeDeps {
   sql: Sql;
@@ -42,13 +43,12 @@ export async function revokeEarly(
   try {
     await guarded("redis", deps.redisTimeoutMs, async () => {
       if (row.status === "SUCCESS") {
-        const job = revocationJob({
-          correlation_id: row.correlation_id,
-          provider: row.cloud_provider,
-          request: row.request_payload,
-          received_at: row.received_at.getTime(),
-        });
-        await scheduleAt(deps.redis, REVOCATION_SCHEDULE_KEY, job, row.expires_at?.getTime() ?? Date.now());
+        await scheduleAt(
+          deps.redis,
+          REVOCATION_SCHEDULE_KEY,
+          revocationJobForRow(row),
+          row.expires_at?.getTime() ?? Date.now(),
+        );
       }
       await invalidateStatus(deps.redis, correlationId);
     });

@@ -16,7 +16,8 @@ import type { Logger } from "../logging/logger.ts";
 import { type ProviderClient, ProviderError } from "../providers/types.ts";
 import type { Job } from "../queue/job.ts";
 import { REVOCATION_SCHEDULE_KEY } from "../queue/keys.ts";
-import { revocationJob, scheduleAt } from "../queue/schedule.ts";
+import { scheduleAt } from "../queue/schedule.ts";
+import { revocationJobForRow } from "../requests/revocation-job.ts";
 import type { RequestPayload } from "../schemas/request.ts";
 import { errorDetails, GiveUpError, RetryLaterError } from "./errors.ts";
 
@@ -124,7 +125,12 @@ async function carryOutGrant(deps: WorkerDeps, log: Logger, job: Job, first: Req
   // The expiry as committed, not as first read: an early revoke may have moved it meanwhile.
   // If Redis fails here the reconciler puts the revocation back from PostgreSQL.
   if (done?.expires_at) {
-    await scheduleAt(deps.redis, REVOCATION_SCHEDULE_KEY, revocationJobFor(row), done.expires_at.getTime());
+    await scheduleAt(
+      deps.redis,
+      REVOCATION_SCHEDULE_KEY,
+      revocationJobForRow(row),
+      done.expires_at.getTime(),
+    );
   }
   log.info({ applied: done !== undefined }, "grant applied");
 }
@@ -160,7 +166,7 @@ async function revokeExpiredGrant(deps: WorkerDeps, log: Logger, job: Job, first
   const due = first.expires_at?.getTime() ?? 0;
   if (due > deps.now() + 1000) {
     // An old copy of a revocation whose time was moved later: put it back at the right time.
-    await scheduleAt(deps.redis, REVOCATION_SCHEDULE_KEY, revocationJobFor(first), due);
+    await scheduleAt(deps.redis, REVOCATION_SCHEDULE_KEY, revocationJobForRow(first), due);
     return;
   }
   let outcome: "REVOKED" | "SKIPPED" | "NONE" = "NONE";
@@ -257,13 +263,4 @@ function isPreExisting(row: RequestRow): boolean {
 function stripFlags(handle: Record<string, unknown>): Record<string, unknown> {
   const { pre_existing: _p, inherited_from: _i, ...rest } = handle;
   return rest;
-}
-
-function revocationJobFor(row: RequestRow): Job {
-  return revocationJob({
-    correlation_id: row.correlation_id,
-    provider: row.cloud_provider,
-    request: row.request_payload,
-    received_at: row.received_at.getTime(),
-  });
 }

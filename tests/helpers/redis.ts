@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createRedis, type Redis } from "../../lib/redis/connect.ts";
+import { deleteKeysWithPrefix } from "../../lib/redis/delete-prefix.ts";
 import { testEnv } from "./env.ts";
 
 export interface TestRedis {
@@ -25,15 +26,7 @@ export async function createTestRedis(): Promise<TestRedis> {
     prefix,
     redis,
     async cleanup() {
-      const raw = createRedis(url);
-      await new Promise<void>((r) => (raw.status === "ready" ? r() : raw.once("ready", () => r())));
-      let cursor = "0";
-      do {
-        const [next, keys] = await raw.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length > 0) await raw.del(...keys);
-      } while (cursor !== "0");
-      raw.disconnect();
+      await deleteKeysWithPrefix(url, prefix);
       redis.disconnect();
     },
   };
