@@ -1,8 +1,10 @@
 import { z } from "zod";
 
 /**
- * Fault knobs shared by every simulated cloud. They are applied before a request is handled, so a
- * faulted call never changes simulator state (as with real throttling: the call did not happen).
+ * Fault knobs shared by every simulated cloud. The global ones are applied before a request is
+ * handled, so a faulted call never changes simulator state (as with real throttling: the call did
+ * not happen). Rules target one action and can also model what real clouds do on a bad day:
+ * answer nothing at all (`hang`), or apply the call and lose the reply (`drop_reply`).
  */
 export interface FaultConfig {
   /** Delay added to every call, in milliseconds (timeouts and slow-cloud drills). */
@@ -13,6 +15,30 @@ export interface FaultConfig {
   errorRate: number;
   /** Fail exactly the next N calls with throttling, then behave again: the deterministic knob for tests. */
   failNext: number;
+  /** Per-action faults, checked in order before the global knobs; the first that applies wins. */
+  rules: FaultRule[];
+}
+
+export type FaultMode = "throttle" | "server_error" | "hang" | "drop_reply";
+
+export interface FaultRule {
+  /**
+   * The action it targets: an IAM action (`AttachUserPolicy`), an ARM operation id
+   * (`RoleAssignments_Create`, `RoleAssignments_Delete`, `RoleAssignments_ListForScope`,
+   * `RoleAssignments_Get`, `RoleDefinitions_List`), or `*` for every call.
+   */
+  action: string;
+  mode: FaultMode;
+  /** Calls it still applies to; absent: every call while it lasts. */
+  count?: number;
+  /** How long it lasts from when it was set, ms (a burst); absent: until removed. */
+  forMs?: number;
+  /** Retry-After (seconds) sent with a throttle. */
+  retryAfterSeconds?: number;
+  /** Only calls whose parameters have these values (IAM form fields, e.g. {"UserName": "alice"}). */
+  match?: Record<string, string>;
+  /** Set from forMs when the rule is installed: epoch ms after which it no longer applies. */
+  until?: number;
 }
 
 export const NO_FAULTS: Readonly<FaultConfig> = Object.freeze({
@@ -20,10 +46,17 @@ export const NO_FAULTS: Readonly<FaultConfig> = Object.freeze({
   throttleRate: 0,
   errorRate: 0,
   failNext: 0,
+  rules: [],
 });
 
-/** What the simulator should answer instead of handling the call; each cloud renders it in its own wire format. */
-export type FaultDecision = { kind: "throttle" } | { kind: "server_error" };
+/** What the simulator should do instead of (or after) handling the call; each cloud renders it in its own wire format. */
+export type FaultDecision =
+  | { kind: "throttle"; retryAfterSeconds?: number }
+  | { kind: "server_error" }
+  /** Never answer (until the client gives up); the call is not applied. */
+  | { kind: "hang" }
+  /** Apply the call, then never answer: a lost reply. */
+  | { kind: "drop_reply" };
 
 /** A mutable holder, so a test or the control endpoint can change faults while a server is running. */
 export interface FaultState {
@@ -33,23 +66,46 @@ export interface FaultState {
   reset(): void;
 }
 
+const ruleSchema = z.strictObject({
+  action: z.string().min(1).max(128),
+  mode: z.enum(["throttle", "server_error", "hang", "drop_reply"]),
+  count: z.number().int().min(1).max(1_000_000).optional(),
+  forMs: z.number().int().min(1).max(86_400_000).optional(),
+  retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
+  match: z.record(z.string().max(128), z.string().max(1024)).optional(),
+  until: z.number().optional(),
+});
+
 /** Validates a patch arriving from outside (a control endpoint's JSON body) before it reaches `set`. */
 export const faultPatchSchema = z.strictObject({
   latencyMs: z.number().int().min(0).max(120_000).optional(),
   throttleRate: z.number().min(0).max(1).optional(),
   errorRate: z.number().min(0).max(1).optional(),
   failNext: z.number().int().min(0).max(1_000_000).optional(),
+  rules: z.array(ruleSchema).max(100).optional(),
 });
 
-export function createFaultState(initial: Partial<FaultConfig> = {}): FaultState {
-  let config: FaultConfig = { ...NO_FAULTS, ...faultPatchSchema.parse(initial) };
+export function createFaultState(
+  initial: Partial<FaultConfig> = {},
+  now: () => number = Date.now,
+): FaultState {
+  const install = (patch: Partial<FaultConfig>): Partial<FaultConfig> => {
+    const parsed = faultPatchSchema.parse(patch) as Partial<FaultConfig>;
+    if (parsed.rules) {
+      parsed.rules = parsed.rules.map((r) =>
+        r.forMs !== undefined && r.until === undefined ? { ...r, until: now() + r.forMs } : r,
+      );
+    }
+    return parsed;
+  };
+  let config: FaultConfig = { ...NO_FAULTS, rules: [], ...install(initial) };
   return {
     current: () => config,
     set(patch) {
-      config = { ...config, ...faultPatchSchema.parse(patch) };
+      config = { ...config, ...install(patch) };
     },
     reset() {
-      config = { ...NO_FAULTS };
+      config = { ...NO_FAULTS, rules: [] };
     },
   };
 }
@@ -58,20 +114,51 @@ export interface ApplyFaultsOptions {
   /** Source of randomness for the rate knobs; tests pass a fixed function. */
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/** The call being decided on: its action name and parameters, for the rules. */
+export interface FaultCall {
+  action: string;
+  params?: (name: string) => string | null | undefined;
+}
+
+function ruleApplies(rule: FaultRule, call: FaultCall | undefined, now: number): boolean {
+  if (rule.until !== undefined && now > rule.until) return false;
+  if (rule.count !== undefined && rule.count <= 0) return false;
+  if (rule.action !== "*" && rule.action !== call?.action) return false;
+  for (const [k, v] of Object.entries(rule.match ?? {})) if (call?.params?.(k) !== v) return false;
+  return true;
 }
 
 /**
- * Waits out the configured latency, then decides whether this call fails. `failNext` is consumed
- * first and is deterministic; the rates are rolled only when it is zero.
+ * Waits out the configured latency, then decides whether this call fails. Rules come first (a
+ * counted rule uses one of its calls), then `failNext` (deterministic), then the rates.
  */
 export async function applyFaults(
   state: FaultState,
   opts: ApplyFaultsOptions = {},
+  call?: FaultCall,
 ): Promise<FaultDecision | undefined> {
   const { latencyMs } = state.current();
   if (latencyMs > 0) await (opts.sleep ?? Bun.sleep)(latencyMs);
   // Read again after the delay: a test may have changed the knobs meanwhile.
   const config = state.current();
+  const now = (opts.now ?? Date.now)();
+  const index = config.rules.findIndex((r) => ruleApplies(r, call, now));
+  const rule = config.rules[index];
+  if (rule !== undefined) {
+    if (rule.count !== undefined) {
+      const rules = config.rules.map((r, i) => (i === index ? { ...r, count: (r.count ?? 1) - 1 } : r));
+      state.set({ rules: rules.filter((r) => r.count === undefined || r.count > 0) });
+    }
+    if (rule.mode === "throttle") {
+      return rule.retryAfterSeconds === undefined
+        ? { kind: "throttle" }
+        : { kind: "throttle", retryAfterSeconds: rule.retryAfterSeconds };
+    }
+    return { kind: rule.mode };
+  }
   if (config.failNext > 0) {
     state.set({ failNext: config.failNext - 1 });
     return { kind: "throttle" };
@@ -80,4 +167,23 @@ export async function applyFaults(
   if (config.throttleRate > 0 && random() < config.throttleRate) return { kind: "throttle" };
   if (config.errorRate > 0 && random() < config.errorRate) return { kind: "server_error" };
   return undefined;
+}
+
+/**
+ * What a hung call does: waits until the client gives up (its connection closes) or `maxMs`
+ * passes, whichever is first. The caller then answers something nobody will read.
+ */
+export async function hangUntilAbandoned(req: Request, maxMs = 120_000): Promise<void> {
+  if (req.signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, maxMs);
+    req.signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

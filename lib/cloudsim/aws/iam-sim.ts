@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { applyFaults, createFaultState, type FaultConfig, type FaultState } from "../faults.ts";
+import {
+  applyFaults,
+  createFaultState,
+  type FaultConfig,
+  type FaultState,
+  hangUntilAbandoned,
+} from "../faults.ts";
 import { IAM_ACTIONS } from "./actions/action-table.ts";
 import { attachPolicy } from "./attachment-ops.ts";
 import { IamError } from "./iam-error.ts";
@@ -120,8 +126,21 @@ export function createIamSim(opts: IamSimOptions = {}): IamSim {
       throw new IamError("InvalidAction", `Could not find operation ${action} for version ${version}`);
     }
     bump(store.requests, action);
-    const fault = await applyFaults(faults, opts.random === undefined ? {} : { random: opts.random });
-    if (fault?.kind === "throttle") throw new IamError("Throttling", "Rate exceeded");
+    const fault = await applyFaults(faults, opts.random === undefined ? {} : { random: opts.random }, {
+      action,
+      params: (name) => form.get(name),
+    });
+    if (fault?.kind === "throttle") {
+      const err = new IamError("Throttling", "Rate exceeded");
+      const res = errorResponse(err, requestId);
+      if (fault.retryAfterSeconds !== undefined)
+        res.headers.set("retry-after", String(fault.retryAfterSeconds));
+      return res;
+    }
+    if (fault?.kind === "hang") {
+      await hangUntilAbandoned(req);
+      throw new IamError("ServiceFailure", "The request timed out.");
+    }
     if (fault?.kind === "server_error") {
       throw new IamError(
         "ServiceFailure",
@@ -138,6 +157,10 @@ export function createIamSim(opts: IamSimOptions = {}): IamSim {
     // Handlers are synchronous, so each call's checks and changes are atomic, as in one IAM request.
     const result = def.run({ store, params: new QueryParams(form), now: now() });
     if (def.mutating) bump(store.mutations, action);
+    if (fault?.kind === "drop_reply") {
+      // Applied, and the answer never arrives: the caller cannot tell this from a hung call.
+      await hangUntilAbandoned(req);
+    }
     return xmlResponse(200, successDocument(action, result, requestId), requestId);
   }
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import {
   AttachUserPolicyCommand,
   GetUserCommand,
-  type IAMClient,
+  IAMClient,
   IAMServiceException,
   ServiceFailureException,
 } from "@aws-sdk/client-iam";
@@ -41,9 +41,40 @@ describe("applyFaults", () => {
     expect(() => state.set({ throttleRate: 1.5 })).toThrow();
     expect(() => state.set({ failNext: -1 })).toThrow();
     state.set({ errorRate: 1, latencyMs: 5 });
-    expect(state.current()).toEqual({ latencyMs: 5, throttleRate: 0, errorRate: 1, failNext: 0 });
+    expect(state.current()).toEqual({ latencyMs: 5, throttleRate: 0, errorRate: 1, failNext: 0, rules: [] });
     state.reset();
-    expect(state.current()).toEqual({ latencyMs: 0, throttleRate: 0, errorRate: 0, failNext: 0 });
+    expect(state.current()).toEqual({ latencyMs: 0, throttleRate: 0, errorRate: 0, failNext: 0, rules: [] });
+  });
+});
+
+describe("fault rules", () => {
+  test("a rule targets one action (and parameters), a count runs out, a burst ends", async () => {
+    let now = 1000;
+    const state = createFaultState({}, () => now);
+    state.set({
+      rules: [
+        { action: "AttachUserPolicy", mode: "throttle", count: 2, retryAfterSeconds: 3 },
+        { action: "DetachUserPolicy", mode: "server_error", forMs: 500, match: { UserName: "bob" } },
+      ],
+    });
+    const call = (action: string, user = "alice") =>
+      applyFaults(
+        state,
+        { now: () => now },
+        {
+          action,
+          params: (k) => (k === "UserName" ? user : null),
+        },
+      );
+    expect(await call("GetUser")).toBeUndefined();
+    expect(await call("AttachUserPolicy")).toEqual({ kind: "throttle", retryAfterSeconds: 3 });
+    expect(await call("AttachUserPolicy")).toEqual({ kind: "throttle", retryAfterSeconds: 3 });
+    expect(await call("AttachUserPolicy")).toBeUndefined();
+    expect(await call("DetachUserPolicy", "alice")).toBeUndefined();
+    expect(await call("DetachUserPolicy", "bob")).toEqual({ kind: "server_error" });
+    now += 501;
+    expect(await call("DetachUserPolicy", "bob")).toBeUndefined();
+    expect(state.current().rules).toHaveLength(1); // the counted rule removed itself
   });
 });
 
@@ -130,6 +161,58 @@ describe("fault knobs through the real SDK", () => {
     expect(err).toMatchObject({ code: "AccessDenied", status: 403, fault: "client" });
     expect(err.message).toContain("is not authorized to perform: iam:AttachUserPolicy");
     expect(run.sim.snapshot().users.alice?.attachedPolicies).toEqual([]);
+  });
+
+  test("a throttling burst sends Retry-After, which the SDK error carries", async () => {
+    run.sim.faults.set({
+      rules: [{ action: "AttachUserPolicy", mode: "throttle", forMs: 60_000, retryAfterSeconds: 7 }],
+    });
+    const err = await rejectionOf(
+      iam.send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: RO })),
+    );
+    expect(sdkErrorView(err).code).toBe("Throttling");
+    const headers = (err as { $response?: { headers?: Record<string, string> } }).$response?.headers ?? {};
+    expect(headers["retry-after"]).toBe("7");
+  });
+
+  test("drop_reply applies the call and never answers: the client times out, the change is made", async () => {
+    run.sim.faults.set({ rules: [{ action: "AttachUserPolicy", mode: "drop_reply", count: 1 }] });
+    const client = new IAMClient({
+      region: "us-east-1",
+      endpoint: run.endpoint,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+    });
+    try {
+      const err = await rejectionOf(
+        client.send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: RO })),
+      );
+      expect((err as Error).name).toBe("TimeoutError");
+      expect(run.sim.snapshot().users.alice?.attachedPolicies).toEqual([RO]);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test("hang never answers and applies nothing", async () => {
+    run.sim.faults.set({ rules: [{ action: "AttachUserPolicy", mode: "hang", count: 1 }] });
+    const client = new IAMClient({
+      region: "us-east-1",
+      endpoint: run.endpoint,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+    });
+    try {
+      const err = await rejectionOf(
+        client.send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: RO })),
+      );
+      expect((err as Error).name).toBe("TimeoutError");
+      expect(run.sim.snapshot().users.alice?.attachedPolicies).toEqual([]);
+    } finally {
+      client.destroy();
+    }
   });
 
   test("reset empties the account and counters", async () => {

@@ -4,6 +4,7 @@ import {
   createFaultState,
   type FaultConfig,
   type FaultState,
+  hangUntilAbandoned,
 } from "../faults.ts";
 import { armError } from "./arm-response.ts";
 import { ARM_AUDIENCES, handleEntra } from "./entra.ts";
@@ -173,14 +174,18 @@ export function createArmSim(opts: ArmSimOptions = {}): ArmSim {
       return armError(404, "NotFound", `The simulator has no route for ${req.method} ${path}.`);
     const denied = authenticate(req);
     if (denied) return denied;
-    const fault = await applyFaults(faults, opts.faultOptions);
+    const fault = await applyFaults(faults, opts.faultOptions, { action: operationId(req.method, route) });
     if (fault?.kind === "throttle") {
       return armError(
         429,
         "TooManyRequests",
         "The request is being throttled as the limit has been reached for operation type - Write.",
-        { "retry-after": "1" },
+        { "retry-after": String(fault.retryAfterSeconds ?? 1) },
       );
+    }
+    if (fault?.kind === "hang") {
+      await hangUntilAbandoned(req);
+      return armError(504, "GatewayTimeout", "The gateway did not receive a response in time.");
     }
     if (fault?.kind === "server_error") {
       return armError(500, "InternalServerError", "Encountered internal server error. Please try again.");
@@ -206,6 +211,24 @@ export function createArmSim(opts: ArmSimOptions = {}): ArmSim {
       callerId: clientId,
     };
     const method = req.method.toUpperCase();
+    if (fault?.kind === "drop_reply") {
+      // Applied, and the answer never arrives: the caller cannot tell this from a hung call.
+      const applied = await dispatchArm(ctx, scope, route, method, req, url, path);
+      await hangUntilAbandoned(req);
+      return applied;
+    }
+    return await dispatchArm(ctx, scope, route, method, req, url, path);
+  }
+
+  async function dispatchArm(
+    ctx: Parameters<typeof putAssignment>[0],
+    scope: Extract<ReturnType<typeof parseScope>, { ok: true }>,
+    route: ArmRoute,
+    method: string,
+    req: Request,
+    url: URL,
+    path: string,
+  ): Promise<Response> {
     if (route.collection === "roleDefinitions") {
       if (method !== "GET") return methodNotAllowed(method);
       return route.id === null
@@ -291,6 +314,17 @@ export function createArmSim(opts: ArmSimOptions = {}): ArmSim {
     seedRoleDefinition: (def) => seedRoleDefinition(state, def),
     seedRoleAssignment: (assignment) => seedRoleAssignment(state, assignment),
   };
+}
+
+/** The ARM operation id of a call, the name fault rules target it by. */
+function operationId(method: string, route: ArmRoute): string {
+  const m = method.toUpperCase();
+  if (route.collection === "roleDefinitions")
+    return route.id === null ? "RoleDefinitions_List" : "RoleDefinitions_Get";
+  if (route.id === null) return "RoleAssignments_ListForScope";
+  if (m === "PUT") return "RoleAssignments_Create";
+  if (m === "DELETE") return "RoleAssignments_Delete";
+  return "RoleAssignments_Get";
 }
 
 function methodNotAllowed(method: string): Response {
