@@ -6,11 +6,12 @@ import { cpus } from "node:os";
 import postgres from "postgres";
 import { createSql } from "../lib/db/connect.ts";
 import { insertRequest } from "../lib/db/requests.ts";
+import { accessKeyOf } from "../lib/providers/access-key.ts";
 import { enqueue } from "../lib/queue/enqueue.ts";
 import { newJob } from "../lib/queue/job.ts";
 import { createRedis } from "../lib/redis/connect.ts";
 import { requestHash } from "../lib/requests/request-hash.ts";
-import { accessKey, principalOf, type RequestPayload } from "../lib/schemas/request.ts";
+import { principalOf, type RequestPayload } from "../lib/schemas/request.ts";
 import { BENCH_REDIS, benchNamespace, waitForReady } from "./namespace.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -91,11 +92,12 @@ async function baseline(dbUrl: string, prefix: string): Promise<Result> {
         payload,
         requestHash: requestHash(payload),
         idempotencyKey: null,
-        accessKey: accessKey(payload),
+        accessKey: accessKeyOf(payload),
         principal: principalOf(payload),
         ticket: "CHG-1",
         requestedBy: null,
         expiresAt: new Date(Date.now() + 7200_000),
+        durationMs: null,
       });
       await enqueue(
         redis,

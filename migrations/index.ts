@@ -1,5 +1,6 @@
 // Every migration, embedded as text so a compiled binary carries them. Append new files here.
 import m0001 from "./0001_requests.sql" with { type: "text" };
+import m0002 from "./0002_revocation_obligations.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -7,4 +8,7 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: "0001_requests", sql: m0001 }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: "0001_requests", sql: m0001 },
+  { version: 2, name: "0002_revocation_obligations", sql: m0002 },
+];

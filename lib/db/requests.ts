@@ -27,6 +27,15 @@ export interface RequestRow {
   revoked_at: Date | null;
   revocation_error: unknown;
   provider_handle: unknown;
+  /** When the access must end: expires_at, or earlier (early revoke, a failed grant's compensation). */
+  revoke_at: Date | null;
+  /** Decided before the first cloud write: true = the access was there already; null = not yet. */
+  pre_existing: boolean | null;
+  /** The job chain that may act on the row, and until when. */
+  lease_job: string | null;
+  lease_until: Date | null;
+  requeues: number;
+  revocation_attempts: number;
 }
 
 export interface NewRequest {
@@ -41,7 +50,10 @@ export interface NewRequest {
   principal: string;
   ticket: string | null;
   requestedBy: string | null;
+  /** An absolute expiry the caller gave (expires_at). */
   expiresAt: Date | null;
+  /** Or a duration: the expiry is then counted on the database clock from the insert. */
+  durationMs: number | null;
 }
 
 export type InsertResult =
@@ -50,17 +62,21 @@ export type InsertResult =
 
 /**
  * Inserts a PENDING request and its RECEIVED event in one statement (one round trip, atomic).
- * With an idempotency key already used by this client, inserts nothing and returns the first
- * request's id and hash so the caller can tell a retry from a conflicting reuse.
+ * A duration becomes an expiry on the database's clock, the one every expiry decision is taken
+ * by (docs/revocation.md), not on the API host's. With an idempotency key already used by this
+ * client, inserts nothing and returns the first request's id and hash so the caller can tell a
+ * retry from a conflicting reuse.
  */
 export async function insertRequest(sql: Db, r: NewRequest): Promise<InsertResult> {
   const rows = await sql<{ correlation_id: string }[]>`
     WITH ins AS (
       INSERT INTO requests (correlation_id, cloud_provider, action, client, request_payload, request_hash,
-                            idempotency_key, access_key, principal, ticket, requested_by, expires_at)
-      VALUES (${r.correlationId}, ${r.provider}, ${r.action}, ${r.client}, ${sql.json(r.payload as never)},
-              ${r.requestHash}, ${r.idempotencyKey}, ${r.accessKey}, ${r.principal}, ${r.ticket},
-              ${r.requestedBy}, ${r.expiresAt})
+                            idempotency_key, access_key, principal, ticket, requested_by, expires_at, revoke_at)
+      SELECT ${r.correlationId}, ${r.provider}, ${r.action}, ${r.client}, ${sql.json(r.payload as never)},
+             ${r.requestHash}, ${r.idempotencyKey}, ${r.accessKey}, ${r.principal}, ${r.ticket},
+             ${r.requestedBy}, e.at, e.at
+      FROM (SELECT CASE WHEN ${r.durationMs}::float8 IS NULL THEN ${r.expiresAt}::timestamptz
+                        ELSE now() + ${r.durationMs}::float8 * interval '1 millisecond' END AS at) e
       ON CONFLICT (client, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING correlation_id
     ), ev AS (
@@ -96,9 +112,9 @@ export type EarlyRevokeResult =
   | { ok: false; reason: "not_found" | "not_a_grant" | "not_active"; row?: RequestRow };
 
 /**
- * Brings a grant's expiry forward to now (never later), so the ordinary revocation path takes
- * the access away: at once for an active grant; for one not yet applied, the worker refuses it
- * as expired or revokes it right after applying.
+ * Brings a grant's end (revoke_at) forward to now, never later, so the ordinary revocation path
+ * takes the access away: at once for an active grant; for one not yet applied, the worker refuses
+ * it as expired or revokes it right after applying. expires_at keeps what was asked for.
  */
 export async function expireGrantNow(
   sql: Sql,
@@ -117,7 +133,7 @@ export async function expireGrantNow(
       (row.status === "SUCCESS" && row.revocation_status === "SCHEDULED");
     if (!active) return { ok: false, reason: "not_active", row } as const;
     const [updated] = await tx<RequestRow[]>`
-      UPDATE requests SET expires_at = least(expires_at, now()), updated_at = now()
+      UPDATE requests SET revoke_at = least(revoke_at, now()), updated_at = now()
       WHERE correlation_id = ${correlationId} RETURNING *`;
     await tx`INSERT INTO request_events (correlation_id, kind, detail)
              VALUES (${correlationId}, 'REVOKE_REQUESTED', ${tx.json({ by })})`;

@@ -13,7 +13,8 @@ export const jobSchema = z.object({
   id: z.string().min(1).max(64),
   correlation_id: z.uuid(),
   provider: z.enum(["aws", "azure"]),
-  kind: z.enum(["grant", "revoke"]),
+  /** grant or revoke: the request's work or a grant's revocation; check: the drift sweep's look. */
+  kind: z.enum(["grant", "revoke", "check"]),
   attempt: z.number().int().min(0),
   enqueued_at: z.number().int(),
   request: z.unknown(),

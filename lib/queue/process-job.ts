@@ -1,10 +1,11 @@
 import type { Redis } from "ioredis";
 import { AppError, coerceError } from "../errors/app-error.ts";
 import type { Logger } from "../logging/logger.ts";
-import type { BackoffOptions } from "./backoff.ts";
+import { type BackoffOptions, backoffDelayMs } from "./backoff.ts";
 import { deadLetter } from "./dead-letter.ts";
 import type { Job } from "./job.ts";
 import { parseJob } from "./parse-job.ts";
+import { RetryJobError } from "./retry-job-error.ts";
 import { retryLater } from "./retry-later.ts";
 
 export interface JobContext {
@@ -18,7 +19,8 @@ export interface JobContext {
 }
 
 /**
- * Does the work of one job. Resolve when done; throw to fail. A thrown AppError says by its
+ * Does the work of one job. Resolve when done; throw to fail. A RetryJobError says exactly when to
+ * run it again (the handler decided, attempts do not count); any other AppError says by its
  * `retryable` whether trying again can help; anything else is taken as retryable (an unknown
  * error is more often a glitch than a verdict, and attempts are bounded).
  */
@@ -33,6 +35,7 @@ export interface ProcessJobDeps {
   log: Logger;
   maxAttempts: number;
   backoff: BackoffOptions;
+  /** When a job dies, ms; only written into dead-list entries. */
   clock: () => number;
   signal: AbortSignal;
 }
@@ -79,13 +82,13 @@ export async function processJob(deps: ProcessJobDeps, raw: string): Promise<Job
     const err = coerceError(thrown);
     const retryable = err instanceof AppError ? err.retryable : true;
     const what = err instanceof AppError ? `${err.code}: ${err.message}` : err.message;
-    if (retryable && job.attempt + 1 < deps.maxAttempts) {
+    const decided = err instanceof RetryJobError;
+    if (decided || (retryable && job.attempt + 1 < deps.maxAttempts)) {
       const { held, dueAt } = await retryLater(deps.redis, {
         workerId: deps.workerId,
         raw,
         job,
-        now: deps.clock(),
-        backoff: deps.backoff,
+        delayMs: decided ? err.delayMs : backoffDelayMs(job.attempt, deps.backoff),
       });
       if (held) {
         logOf().warn({ err, due_at: new Date(dueAt).toISOString() }, "job failed; retry scheduled");

@@ -2,26 +2,10 @@ import type { Redis } from "ioredis";
 import { asStrings, queueScripts } from "./commands.ts";
 import { queueKeys, REVOCATION_DEAD_KEY, REVOCATION_SCHEDULE_KEY } from "./keys.ts";
 
-/** Moves due members of a sorted set to the back of a list in one atomic script; returns them. */
-export async function promoteDue(
-  redis: Redis,
-  zsetKey: string,
-  listKey: string,
-  now: number,
-  limit: number,
-): Promise<string[]> {
-  return asStrings(await queueScripts(redis).qPromoteDue(zsetKey, listKey, now, limit));
-}
-
-/** Due retries: `queue:<p>:delayed` → `queue:<p>`. */
-export async function promoteRetries(
-  redis: Redis,
-  provider: string,
-  now: number,
-  limit: number,
-): Promise<string[]> {
+/** Due retries (Redis clock): `queue:<p>:delayed` → `queue:<p>`, in one atomic script; returns them. */
+export async function promoteRetries(redis: Redis, provider: string, limit: number): Promise<string[]> {
   const keys = queueKeys(provider);
-  return await promoteDue(redis, keys.delayed, keys.queue, now, limit);
+  return asStrings(await queueScripts(redis).qPromoteDue(keys.delayed, keys.queue, limit));
 }
 
 export interface RoutedJob {
@@ -32,7 +16,7 @@ export interface RoutedJob {
 
 /**
  * Due revocations: `schedule:revocations` → `queue:<provider>` by each job's provider field, in one
- * atomic script. `providers` must list every provider a job can name; a job naming another one
+ * atomic script. `now` is the database clock (the one expiries are set by; docs/revocation.md). `providers` must list every provider a job can name; a job naming another one
  * (or not JSON) goes to `schedule:revocations:dead` rather than blocking the schedule.
  */
 export async function promoteRevocations(

@@ -15,6 +15,7 @@ import { heartbeat } from "./heartbeat.ts";
 import { queueKeys, REVOCATION_DEAD_KEY, REVOCATION_SCHEDULE_KEY } from "./keys.ts";
 import { promoteRetries, promoteRevocations } from "./promote.ts";
 import { reapDeadWorkers, reapOrphans } from "./reap.ts";
+import { redisTimeMs } from "./redis-time.ts";
 import { retryLater } from "./retry-later.ts";
 import { revocationJob, scheduleAt, unschedule } from "./schedule.ts";
 import { queueStats } from "./stats.ts";
@@ -54,7 +55,7 @@ describe("key prefix", () => {
     expect(await raw.lrange(`${t.prefix}${K.processing("w-prefix")}`, 0, -1)).toEqual([claimed!]);
     expect(await raw.exists(K.processing("w-prefix"), K.queue, K.delayed)).toBe(0);
     // A Lua script (retry) moves it between prefixed keys.
-    expect((await retryLater(redis, { workerId: "w-prefix", raw: claimed!, job, now: 1000 })).held).toBe(
+    expect((await retryLater(redis, { workerId: "w-prefix", raw: claimed!, job, delayMs: 1000 })).held).toBe(
       true,
     );
     expect(await raw.zcard(`${t.prefix}${K.delayed}`)).toBe(1);
@@ -85,27 +86,22 @@ describe("claim and ack", () => {
 });
 
 describe("retry and dead-letter", () => {
-  test("retryLater: processing → delayed in one step, attempt + 1, due after backoff with jitter", async () => {
+  test("retryLater: processing → delayed in one step, attempt + 1, due after the delay on the Redis clock", async () => {
     const job = testJob();
     await enqueue(redis, job);
     const claimed = (await claim(redis, "aws", "w2", 100))!;
-    const backoff = { baseMs: 1000, maxMs: 60_000 };
-    const { held, dueAt } = await retryLater(redis, {
-      workerId: "w2",
-      raw: claimed,
-      job,
-      now: 10_000,
-      backoff,
-    });
+    const before = await redisTimeMs(redis);
+    const { held, dueAt } = await retryLater(redis, { workerId: "w2", raw: claimed, job, delayMs: 750 });
+    const after = await redisTimeMs(redis);
     expect(held).toBe(true);
     expect(await redis.llen(K.processing("w2"))).toBe(0);
     const [member, score] = await redis.zrange(K.delayed, 0, "-1", "WITHSCORES");
     expect(JSON.parse(member!)).toEqual({ ...job, attempt: 1 });
     expect(Number(score)).toBe(dueAt);
-    expect(dueAt).toBeGreaterThanOrEqual(10_000 + 500);
-    expect(dueAt).toBeLessThanOrEqual(10_000 + 1000);
+    expect(dueAt).toBeGreaterThanOrEqual(before + 750);
+    expect(dueAt).toBeLessThanOrEqual(after + 750);
     // Not held any more (say, the reaper took it): nothing is written, so no duplicate.
-    expect((await retryLater(redis, { workerId: "w2", raw: claimed, job, now: 0 })).held).toBe(false);
+    expect((await retryLater(redis, { workerId: "w2", raw: claimed, job, delayMs: 0 })).held).toBe(false);
     expect(await redis.zcard(K.delayed)).toBe(1);
     await redis.del(K.delayed);
   });
@@ -205,9 +201,10 @@ describe("schedules", () => {
     );
   });
 
-  test("due retries go to the back of their queue, oldest due first", async () => {
-    await redis.zadd(K.delayed, 30, "c", 10, "a", 20, "b", 99_999, "later");
-    expect(await promoteRetries(redis, "aws", 50, 100)).toEqual(["a", "b", "c"]);
+  test("due retries (Redis clock) go to the back of their queue, oldest due first", async () => {
+    const now = await redisTimeMs(redis);
+    await redis.zadd(K.delayed, now - 30, "a", now - 20, "b", now - 10, "c", now + 60_000, "later");
+    expect(await promoteRetries(redis, "aws", 100)).toEqual(["a", "b", "c"]);
     await redis.lpush(K.queue, "new");
     // Consumers take from the right: a, b, c, then the job enqueued after them.
     expect(await redis.lrange(K.queue, 0, -1)).toEqual(["new", "c", "b", "a"]);

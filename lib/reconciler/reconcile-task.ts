@@ -1,20 +1,44 @@
+import type { DbClock } from "../db/db-clock.ts";
 import type { SchedulerTask } from "../scheduler/task.ts";
-import { type ReconcileDeps, reconcile } from "./reconcile.ts";
+import { type ReconcileDeps, rebuildAll, reconcile } from "./reconcile.ts";
+import { checkEpoch } from "./redis-epoch.ts";
 
 /**
- * The reconciler as a scheduler task. It scans PostgreSQL, so it runs every `everyMs` rather than
- * on every tick; with several scheduler replicas each runs it, which is safe (rows are claimed
- * with SKIP LOCKED, schedule entries are added with NX).
+ * The reconciler as a scheduler task. Every tick it reads Redis's epoch (one GET): when Redis
+ * lost its data, the scheduler that writes the new epoch rebuilds queues and schedule from
+ * PostgreSQL at once. Every `everyMs` it runs the cheap periodic pass, and refreshes the database
+ * clock. Safe with several scheduler replicas (rows are claimed with SKIP LOCKED and leased).
  */
-export function reconcileTask(deps: Omit<ReconcileDeps, "now">, everyMs: number): SchedulerTask {
+export function reconcileTask(deps: ReconcileDeps & { clock: DbClock }, everyMs: number): SchedulerTask {
   let last = Number.NEGATIVE_INFINITY;
+  let epoch: string | undefined;
+  let rebuild = false;
   return {
     name: "reconcile",
     async run({ now }) {
+      const seen = await checkEpoch(deps.redis, epoch);
+      epoch = seen.epoch;
+      if (seen.created) {
+        // The epoch was missing: Redis is new or was wiped. Nothing it held can be trusted.
+        deps.log.warn(
+          { epoch: seen.epoch },
+          "Redis has no epoch (new or lost its data): rebuilding from PostgreSQL",
+        );
+        rebuild = true;
+      }
+      if (rebuild) {
+        await rebuildAll(deps); // if this fails, the next tick tries again
+        rebuild = false;
+        last = now;
+        return;
+      }
       if (now - last < everyMs) return;
       last = now;
-      const result = await reconcile({ ...deps, now: () => now });
-      if (result.requeued + result.rescheduled > 0) deps.log.info(result, "reconciled Redis from PostgreSQL");
+      await deps.clock
+        .sync()
+        .catch((err: unknown) => deps.log.debug({ err }, "database clock not refreshed"));
+      const result = await reconcile(deps);
+      if (result.requeued + result.revocations > 0) deps.log.info(result, "reconciled Redis from PostgreSQL");
     },
   };
 }

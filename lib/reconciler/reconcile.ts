@@ -1,91 +1,149 @@
 import type { Redis } from "ioredis";
 import type { Sql } from "../db/connect.ts";
+import { claimOverdueRevocations, claimUnfinished, releaseScheduledRevocations } from "../db/reconcile.ts";
 import type { RequestRow } from "../db/requests.ts";
-import { claimStaleRequests, scheduledGrants } from "../db/transitions.ts";
 import { canonicalJson } from "../json/canonical-json.ts";
 import type { Logger } from "../logging/logger.ts";
-import { enqueue } from "../queue/enqueue.ts";
-import { newJob } from "../queue/job.ts";
-import { REVOCATION_SCHEDULE_KEY } from "../queue/keys.ts";
+import { JOB_VERSION, type Job } from "../queue/job.ts";
+import { queueKeys, REVOCATION_SCHEDULE_KEY } from "../queue/keys.ts";
 import { revocationJobForRow } from "../requests/revocation-job.ts";
 
 export interface ReconcileDeps {
   sql: Sql;
   redis: Redis;
   log: Logger;
-  now: () => number;
-  /** How long a PENDING/PROCESSING row may sit unchanged before its job is queued again. */
+  /** A PENDING/PROCESSING row with no live lease, unchanged this long (× 2^requeues), is queued again. */
   staleAfterMs: number;
+  /** A revocation due this long ago with no chain holding it is queued again. */
+  overdueAfterMs: number;
+  /** How long a job the reconciler queued holds the row before another may be queued for it. */
+  queueLeaseMs: number;
   batch: number;
 }
 
 export interface ReconcileResult {
   requeued: number;
-  rescheduled: number;
+  revocations: number;
+}
+
+/** A job for a claimed row, under the id its lease was given to. */
+function jobFor(row: RequestRow, kind: Job["kind"]): Job {
+  return {
+    v: JOB_VERSION,
+    id: row.lease_job ?? `r-${row.correlation_id}`,
+    correlation_id: row.correlation_id,
+    provider: row.cloud_provider,
+    kind,
+    attempt: 0,
+    enqueued_at: Date.now(),
+    request: row.request_payload,
+  };
+}
+
+async function push(redis: Redis, jobs: readonly Job[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const p = redis.pipeline();
+  for (const job of jobs) p.lpush(queueKeys(job.provider).queue, JSON.stringify(job));
+  for (const [err] of (await p.exec()) ?? []) if (err) throw err;
 }
 
 /**
- * PostgreSQL is the truth; Redis is rebuilt from it. Requests that stopped moving get a new job
- * (duplicates are harmless: every transition is conditional and cloud calls are idempotent), and
- * every active grant's revocation is made sure to be in `schedule:revocations` (ZADD NX: one
- * already there keeps its time). This is what makes guarantee 1 hold after Redis loses its data.
+ * PostgreSQL is the truth; Redis is rebuilt from it (guarantee 1). Every pass is cheap (indexed,
+ * bounded batches) so it can run every few seconds:
+ *   - requests whose job was lost (no live lease, stale) get a new job;
+ *   - revocations overdue with no chain holding them get a new job, straight into the queue.
+ * A job already in flight holds its row's lease and is never doubled. Duplicates that still
+ * happen (a job stuck behind a long queue) do nothing: the lease names one chain.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   let requeued = 0;
   for (;;) {
-    const stale = await claimStaleRequests(deps.sql, deps.staleAfterMs, deps.batch);
-    for (const row of stale) {
-      const kind = row.action === "revoke" ? "revoke" : "grant";
-      await enqueue(
-        deps.redis,
-        newJob(
-          {
-            correlation_id: row.correlation_id,
-            provider: row.cloud_provider,
-            kind,
-            request: row.request_payload,
-          },
-          deps.now(),
-        ),
-      );
+    const rows = await claimUnfinished(deps.sql, {
+      staleMs: deps.staleAfterMs,
+      queueLeaseMs: deps.queueLeaseMs,
+      limit: deps.batch,
+      all: false,
+    });
+    await push(
+      deps.redis,
+      rows.map((r) => jobFor(r, r.action)),
+    );
+    for (const r of rows) {
       deps.log.info(
-        { correlation_id: row.correlation_id, provider: row.cloud_provider, status: row.status },
+        { correlation_id: r.correlation_id, provider: r.cloud_provider, status: r.status },
         "re-queued a stale request",
       );
     }
-    requeued += stale.length;
-    if (stale.length < deps.batch) break;
+    requeued += rows.length;
+    if (rows.length < deps.batch) break;
   }
-
-  let rescheduled = 0;
-  let after = "00000000-0000-0000-0000-000000000000";
+  let revocations = 0;
   for (;;) {
-    const grants = await scheduledGrants(deps.sql, after, deps.batch);
-    if (grants.length === 0) break;
-    rescheduled += await ensureScheduled(deps, grants);
-    after = grants[grants.length - 1]?.correlation_id ?? after;
-    if (grants.length < deps.batch) break;
-  }
-  return { requeued, rescheduled };
-}
-
-async function ensureScheduled(deps: ReconcileDeps, grants: RequestRow[]): Promise<number> {
-  const pipeline = deps.redis.pipeline();
-  for (const g of grants) {
-    const job = revocationJobForRow(g);
-    pipeline.zadd(REVOCATION_SCHEDULE_KEY, "NX", g.expires_at?.getTime() ?? deps.now(), canonicalJson(job));
-  }
-  const replies = (await pipeline.exec()) ?? [];
-  let added = 0;
-  replies.forEach(([err, n], i) => {
-    if (err) throw err;
-    if (n === 1) {
-      added += 1;
-      deps.log.info(
-        { correlation_id: grants[i]?.correlation_id },
-        "put a missing revocation back in the schedule",
+    const rows = await claimOverdueRevocations(deps.sql, {
+      overdueMs: deps.overdueAfterMs,
+      queueLeaseMs: deps.queueLeaseMs,
+      limit: deps.batch,
+    });
+    await push(
+      deps.redis,
+      rows.map((r) => jobFor(r, "revoke")),
+    );
+    for (const r of rows) {
+      deps.log.warn(
+        { correlation_id: r.correlation_id, provider: r.cloud_provider },
+        "re-queued an overdue revocation",
       );
     }
-  });
-  return added;
+    revocations += rows.length;
+    if (rows.length < deps.batch) break;
+  }
+  return { requeued, revocations };
 }
+
+/**
+ * After Redis lost its data (its epoch changed): every unfinished request gets a new job at once,
+ * whatever its lease (the chain that held it lived in the lost data), and every pending
+ * revocation goes back into `schedule:revocations` at its time.
+ */
+export async function rebuildAll(deps: ReconcileDeps): Promise<ReconcileResult> {
+  let requeued = 0;
+  let after = "00000000-0000-0000-0000-000000000000";
+  for (;;) {
+    const rows = await claimUnfinished(deps.sql, {
+      staleMs: 0,
+      queueLeaseMs: deps.queueLeaseMs,
+      limit: deps.batch,
+      all: true,
+      afterId: after,
+    });
+    if (rows.length === 0) break;
+    await push(
+      deps.redis,
+      rows.map((r) => jobFor(r, r.action)),
+    );
+    requeued += rows.length;
+    after = maxId(rows);
+  }
+  let revocations = 0;
+  after = "00000000-0000-0000-0000-000000000000";
+  for (;;) {
+    const rows = await releaseScheduledRevocations(deps.sql, after, deps.batch);
+    if (rows.length === 0) break;
+    const p = deps.redis.pipeline();
+    for (const r of rows) {
+      p.zadd(REVOCATION_SCHEDULE_KEY, r.revoke_at?.getTime() ?? 0, canonicalJson(revocationJobForRow(r)));
+    }
+    for (const [err] of (await p.exec()) ?? []) if (err) throw err;
+    revocations += rows.length;
+    after = maxId(rows);
+  }
+  deps.log.warn({ requeued, revocations }, "Redis lost its data: queues and the revocation schedule rebuilt");
+  return { requeued, revocations };
+}
+
+/** The last correlation id of a batch in id order: where the next batch starts. */
+const maxId = (rows: readonly RequestRow[]) =>
+  rows
+    .map((r) => r.correlation_id)
+    .sort()
+    .at(-1) ?? "";

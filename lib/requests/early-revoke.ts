@@ -47,7 +47,7 @@ export async function revokeEarly(
           deps.redis,
           REVOCATION_SCHEDULE_KEY,
           revocationJobForRow(row),
-          row.expires_at?.getTime() ?? Date.now(),
+          row.revoke_at?.getTime() ?? Date.now(),
         );
       }
       await invalidateStatus(deps.redis, correlationId);

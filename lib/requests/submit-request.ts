@@ -5,10 +5,11 @@ import { deleteUnqueuedRequest, insertRequest } from "../db/requests.ts";
 import { DependencyUnavailableError, IdempotencyConflictError } from "../errors/http-errors.ts";
 import { guarded } from "../http/dependency.ts";
 import type { Logger } from "../logging/logger.ts";
+import { accessKeyOf } from "../providers/access-key.ts";
 import { enqueue } from "../queue/enqueue.ts";
 import { newJob } from "../queue/job.ts";
 import { isRedisReady } from "../redis/connect.ts";
-import { accessKey, type ParsedRequest, principalOf } from "../schemas/request.ts";
+import { type ParsedRequest, principalOf } from "../schemas/request.ts";
 import { requestHash } from "./request-hash.ts";
 
 export interface SubmitDeps {
@@ -28,8 +29,11 @@ export interface SubmitResult {
 
 /**
  * The write path of POST /api/v1/requests, after authentication, validation and guardrails:
- * INSERT (PENDING) → LPUSH the job. A job is never queued without its row; when the push fails
- * the row is removed again so the 503 the caller gets means "nothing happened".
+ * INSERT (PENDING) → LPUSH the job. A job is never queued without its row. When the push fails
+ * (or its answer is lost) the row is removed again, so a 503 means "nothing happened"; when it
+ * cannot be removed — a worker already took the job, or PostgreSQL is unreachable after the
+ * commit — the request will be carried out (by that worker, or by the reconciler from the row),
+ * and the caller is told so: 202.
  */
 export async function submitRequest(
   deps: SubmitDeps,
@@ -41,7 +45,7 @@ export async function submitRequest(
   // Fail before writing anything when the broker is known to be down.
   if (!isRedisReady(redis)) throw new DependencyUnavailableError("redis");
 
-  const { payload, expiresAt } = parsed;
+  const { payload, expiresAt, durationMs } = parsed;
   const hash = requestHash(payload);
   const correlationId = randomUUID();
   const result = await guarded("postgres", deps.dbTimeoutMs, () =>
@@ -53,11 +57,12 @@ export async function submitRequest(
       payload: payload as Record<string, unknown>,
       requestHash: hash,
       idempotencyKey,
-      accessKey: accessKey(payload),
+      accessKey: accessKeyOf(payload),
       principal: principalOf(payload),
       ticket: payload.ticket ?? null,
       requestedBy: payload.requested_by ?? null,
-      expiresAt,
+      expiresAt: durationMs === null ? expiresAt : null,
+      durationMs,
     }),
   );
   if (!result.inserted) {
@@ -76,10 +81,14 @@ export async function submitRequest(
   } catch (err) {
     const removed = await guarded("postgres", deps.dbTimeoutMs, () =>
       deleteUnqueuedRequest(sql, correlationId),
-    ).catch(() => false);
-    // If the row could not be removed it stays PENDING and the reconciler queues it later.
-    log.warn({ correlation_id: correlationId, err, row_removed: removed }, "enqueue failed after insert");
-    throw err;
+    ).catch(() => undefined);
+    log.warn(
+      { correlation_id: correlationId, err, row_removed: removed ?? "unknown" },
+      "enqueue failed after insert",
+    );
+    // Removed: nothing happened, say so. Not removed (a worker moved the row, so the push landed)
+    // or unknown (the committed row stands and the reconciler will queue it): it will happen.
+    if (removed === true) throw err;
   }
   return { correlationId, replayed: false };
 }

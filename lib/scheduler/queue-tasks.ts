@@ -27,10 +27,10 @@ export function queueTasks(opts: QueueTaskOptions): SchedulerTask[] {
   return [
     {
       name: "promote-retries",
-      async run({ now, signal }) {
+      async run({ signal }) {
         for (const provider of opts.providers) {
           for (let more = true; more && !signal.aborted; ) {
-            const moved = await promoteRetries(redis, provider, now, limit);
+            const moved = await promoteRetries(redis, provider, limit);
             for (const job of moved)
               log.info({ ...jobFields(job), provider }, "retry due: back in the queue");
             more = moved.length === limit;

@@ -5,6 +5,7 @@ import type { Redis } from "../../lib/redis/connect.ts";
 import { captureLog, clearKeys, testJob, waitFor } from "../../tests/fixtures/queue-support.ts";
 import { createTestRedis, type TestRedis } from "../../tests/helpers/redis.ts";
 import { canonicalJson } from "../json/canonical-json.ts";
+import { redisTimeMs } from "../queue/redis-time.ts";
 import { runScheduler } from "./run-scheduler.ts";
 import type { TickContext } from "./task.ts";
 
@@ -38,7 +39,9 @@ describe("scheduler", () => {
     const now = 1_000_000;
     const retry = JSON.stringify({ ...testJob(), attempt: 1 });
     const notYet = JSON.stringify({ ...testJob(), attempt: 1 });
-    await redis.zadd(AWS.delayed, now - 1, retry, now + 60_000, notYet);
+    // Retries are due by the Redis clock; revocations by the injected (database) clock.
+    const redisNow = await redisTimeMs(redis);
+    await redis.zadd(AWS.delayed, redisNow - 1, retry, redisNow + 60_000, notYet);
     await scheduleAt(redis, REVOCATION_SCHEDULE_KEY, revocationJob(grant(1, "aws")), now - 5);
     await scheduleAt(redis, REVOCATION_SCHEDULE_KEY, revocationJob(grant(2, "azure")), now);
     await scheduleAt(redis, REVOCATION_SCHEDULE_KEY, revocationJob(grant(3, "azure")), now + 1);

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { accessKeyOf as accessKey } from "../providers/access-key.ts";
 import {
   awsGroup,
   awsInline,
@@ -11,7 +12,6 @@ import {
   SUB,
 } from "./fixtures.ts";
 import {
-  accessKey,
   normalizeScope,
   parseRequestPayload,
   principalOf,
@@ -26,6 +26,27 @@ function payload(body: unknown): RequestPayload {
 }
 
 describe("accessKey: same access, same key", () => {
+  test("Azure: a built-in role by name and by definition id is one access", () => {
+    const byName = payload({ ...azureByName, role: { name: "Reader" } });
+    const byId = payload({ ...azureByName, role: { definition_id: READER_GUID } });
+    expect(byName.provider === "azure" && byId.provider === "azure").toBe(true);
+    expect(accessKey(byName)).toBe(accessKey(byId));
+  });
+
+  test("AWS: policy ARN and principal case do not matter", () => {
+    const a = payload({
+      ...awsManaged,
+      principal: { type: "user", name: "Alice" },
+      permission: { type: "managed_policy", policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
+    });
+    const b = payload({
+      ...awsManaged,
+      principal: { type: "user", name: "alice" },
+      permission: { type: "managed_policy", policy_arn: "arn:aws:iam::aws:policy/readonlyaccess" },
+    });
+    expect(accessKey(a)).toBe(accessKey(b));
+  });
+
   test("Azure: scope case and ARM word case do not matter", () => {
     const a = payload({ ...azureByName, scope: `/subscriptions/${SUB}/resourceGroups/RG-Dev` });
     const b = payload({ ...azureByName, scope: `/SUBSCRIPTIONS/${SUB.toUpperCase()}/resourcegroups/rg-dev` });

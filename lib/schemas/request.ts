@@ -229,8 +229,13 @@ export const PROVIDERS = ["aws", "azure"] as const satisfies readonly Provider[]
 
 export interface ParsedRequest {
   payload: RequestPayload;
-  /** Absolute expiry of a grant; null for a revoke. */
+  /** Absolute expiry of a grant (by the validating clock); null for a revoke. */
   expiresAt: Date | null;
+  /**
+   * The grant's duration when it was given as one: stored expiries are counted from the insert on
+   * the database clock, so this, not expiresAt, is what the database is told.
+   */
+  durationMs: number | null;
 }
 
 export type ParseResult = { ok: true; value: ParsedRequest } | { ok: false; issues: FieldIssue[] };
@@ -250,7 +255,10 @@ export function parseRequestPayload(body: unknown, opts: ParseOptions): ParseRes
   const clock = checkExpiry(body, opts);
   const issues = [...(result.success ? [] : fieldIssues(result.error.issues)), ...clock.issues];
   if (!result.success || issues.length > 0) return { ok: false, issues: dedupe(issues) };
-  return { ok: true, value: { payload: result.data, expiresAt: clock.expiresAt } };
+  return {
+    ok: true,
+    value: { payload: result.data, expiresAt: clock.expiresAt, durationMs: clock.durationMs },
+  };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -261,26 +269,30 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
  * the schema rejects (wrong type, bad format) counts as present but is not range-checked: the
  * schema already reported it.
  */
-function checkExpiry(body: unknown, opts: ParseOptions): { issues: FieldIssue[]; expiresAt: Date | null } {
+function checkExpiry(
+  body: unknown,
+  opts: ParseOptions,
+): { issues: FieldIssue[]; expiresAt: Date | null; durationMs: number | null } {
   const issues: FieldIssue[] = [];
-  if (!isRecord(body)) return { issues, expiresAt: null };
+  const none = { issues, expiresAt: null, durationMs: null };
+  if (!isRecord(body)) return none;
   const { action, expires_at: rawAt, duration: rawDuration } = body;
   const hasAt = rawAt !== undefined;
   const hasDuration = rawDuration !== undefined;
   if (action === "revoke") {
     if (hasAt) issues.push({ pointer: "/expires_at", detail: "not allowed on revoke" });
     if (hasDuration) issues.push({ pointer: "/duration", detail: "not allowed on revoke" });
-    return { issues, expiresAt: null };
+    return none;
   }
-  if (action !== "grant") return { issues, expiresAt: null };
+  if (action !== "grant") return none;
   if (hasAt && hasDuration) {
     issues.push({ pointer: "/duration", detail: "give expires_at or duration, not both" });
-    return { issues, expiresAt: null };
+    return none;
   }
   if (!hasAt && !hasDuration) {
     // Time-bound access only: a grant without an expiry would outlive every guardrail.
     issues.push({ pointer: "/expires_at", detail: "a grant needs expires_at or duration" });
-    return { issues, expiresAt: null };
+    return none;
   }
   const pointer = hasAt ? "/expires_at" : "/duration";
   let ms: number | undefined;
@@ -289,7 +301,7 @@ function checkExpiry(body: unknown, opts: ParseOptions): { issues: FieldIssue[];
   } else if (isoDurationText.safeParse(rawDuration).success) {
     ms = parseIsoDuration(String(rawDuration));
   }
-  if (ms === undefined) return { issues, expiresAt: null };
+  if (ms === undefined) return none;
   // Compared as a span before building a Date: a huge duration would give an Invalid Date.
   if (Number.isNaN(ms)) issues.push({ pointer, detail: "not a valid time" });
   else if (ms <= 0) issues.push({ pointer, detail: "expiry must be in the future" });
@@ -298,8 +310,10 @@ function checkExpiry(body: unknown, opts: ParseOptions): { issues: FieldIssue[];
       pointer,
       detail: `expiry is beyond the maximum grant duration (${opts.maxDurationMs} ms)`,
     });
-  } else return { issues, expiresAt: new Date(opts.now.getTime() + ms) };
-  return { issues, expiresAt: null };
+  } else {
+    return { issues, expiresAt: new Date(opts.now.getTime() + ms), durationMs: hasAt ? null : ms };
+  }
+  return none;
 }
 
 function dedupe(issues: FieldIssue[]): FieldIssue[] {
@@ -315,31 +329,6 @@ function dedupe(issues: FieldIssue[]): FieldIssue[] {
 /** Who the request is about, for filtering: the IAM principal name or the Azure object id. */
 export function principalOf(p: RequestPayload): string {
   return p.provider === "aws" ? `${p.principal.type}/${p.principal.name}` : p.principal.id.toLowerCase();
-}
-
-/**
- * Canonical "who gets what where": two grants with the same key give the same access, so the
- * revoke of one must not take it away while the other is still active. IAM user, role, group and
- * managed policy names are unique regardless of case, so those are lower-cased: "Alice" and "alice"
- * are one user, and keying them apart would let one grant's revoke end the other's access. An inline
- * policy name keeps its case: were two names that differ only by case two policies, merging their
- * keys would keep the first one's access alive past its expiry.
- */
-export function accessKey(p: RequestPayload): string {
-  if (p.provider === "aws") {
-    const who = `aws:${p.principal.type}/${p.principal.name}`.toLowerCase();
-    switch (p.permission.type) {
-      case "managed_policy":
-        return `${who}:policy:${p.permission.policy_arn.toLowerCase()}`;
-      case "group_membership":
-        return `${who}:group:${p.permission.group.toLowerCase()}`;
-      case "inline_policy":
-        return `${who}:inline:${p.permission.policy_name}`;
-    }
-  }
-  const role =
-    "name" in p.role ? `name:${p.role.name.toLowerCase()}` : `id:${roleGuid(p.role.definition_id)}`;
-  return `azure:${p.principal.id.toLowerCase()}:${role}:${normalizeScope(p.scope)}`;
 }
 
 /** The GUID at the end of a role definition id (or the id itself when it is a bare GUID). */

@@ -1,9 +1,11 @@
 import { ConfigError } from "../../lib/config/env.ts";
 import { createSql } from "../../lib/db/connect.ts";
+import { createDbClock } from "../../lib/db/db-clock.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
 import { checkRedisPolicy } from "../../lib/queue/check-redis-policy.ts";
 import { jobSchema } from "../../lib/queue/job.ts";
 import { waitReady } from "../../lib/queue/wait-ready.ts";
+import { driftSweepTask } from "../../lib/reconciler/drift-sweep.ts";
 import { reconcileTask } from "../../lib/reconciler/reconcile-task.ts";
 import { createRedis } from "../../lib/redis/connect.ts";
 import { runScheduler } from "../../lib/scheduler/run-scheduler.ts";
@@ -44,10 +46,15 @@ async function main(): Promise<number> {
     timeoutMs: config.DB_TIMEOUT_MS,
     applicationName: SERVICE,
   });
+  // Due revocations are promoted by the database's clock, the one their times were set by.
+  const clock = createDbClock(sql);
+  await clock
+    .sync()
+    .catch((err: unknown) => log.warn({ err }, "database clock not read at start; using ours until it is"));
   const scheduler = runScheduler({
     redis,
     log,
-    clock: Date.now,
+    clock: clock.now,
     intervalMs: config.SCHEDULER_INTERVAL_MS,
     providers: jobSchema.shape.provider.options,
     heartbeatTimeoutMs: config.WORKER_HEARTBEAT_TIMEOUT_MS,
@@ -60,11 +67,22 @@ async function main(): Promise<number> {
           sql,
           redis,
           log,
+          clock,
           staleAfterMs: config.RECONCILE_STALE_AFTER_MS,
+          overdueAfterMs: config.RECONCILE_OVERDUE_AFTER_MS,
+          queueLeaseMs: config.RECONCILE_QUEUE_LEASE_MS,
           batch: config.SCHEDULER_BATCH_LIMIT,
         },
         config.RECONCILE_INTERVAL_MS,
       ),
+      driftSweepTask({
+        sql,
+        redis,
+        log,
+        everyMs: config.DRIFT_SWEEP_INTERVAL_MS,
+        callsPerSecond: config.DRIFT_SWEEP_CALLS_PER_SECOND,
+        recentMs: config.DRIFT_SWEEP_RECENT_MS,
+      }),
     ],
   });
   log.info({ interval_ms: config.SCHEDULER_INTERVAL_MS }, "scheduler started");

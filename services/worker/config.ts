@@ -15,6 +15,16 @@ export const workerEnv = {
   WORKER_PROVIDER: z.enum(["aws", "azure"]).optional(),
   /** Deadline for one cloud grant or revoke, token and paging included. */
   CLOUD_CALL_TIMEOUT_MS: z.coerce.number().int().min(500).max(300_000).default(30_000),
+  /**
+   * How long a job holds its request's lease per attempt (a duplicate job of another chain does
+   * nothing meanwhile); longer than an attempt can take. Default 2 × CLOUD_CALL_TIMEOUT_MS + 10 s.
+   */
+  WORKER_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
+  /** Handlings of one request, over every job that carried it, before it is FAILED (attempts_exhausted). */
+  WORKER_MAX_HANDLINGS: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Revocations retry transient errors without end: first delay, and the cap of the backoff. */
+  REVOCATION_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+  REVOCATION_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
   /** How long SIGTERM waits for in-flight jobs before leaving them to the reaper. */
   SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
   AWS_REGION: z.string().min(1).max(32).default("us-east-1"),
@@ -45,5 +55,5 @@ export function loadWorkerConfig(env: Record<string, string | undefined>, argv: 
     );
     if (missing.length > 0) throw new ConfigError(missing.map((k) => `${k}: required for the azure worker`));
   }
-  return { ...cfg, provider };
+  return { ...cfg, provider, leaseMs: cfg.WORKER_LEASE_MS ?? 2 * cfg.CLOUD_CALL_TIMEOUT_MS + 10_000 };
 }

@@ -5,7 +5,7 @@ import { createLogger } from "../../lib/logging/logger.ts";
 import { checkRedisPolicy } from "../../lib/queue/check-redis-policy.ts";
 import { startConsumer } from "../../lib/queue/consumer.ts";
 import { createRedis } from "../../lib/redis/connect.ts";
-import { handleRequestJob } from "../../lib/worker/handle-request-job.ts";
+import { handleRequestJob, type WorkerDeps } from "../../lib/worker/handle-request-job.ts";
 import { migrations } from "../../migrations/index.ts";
 import { loadWorkerConfig, type WorkerConfig } from "./config.ts";
 import { buildProvider } from "./providers.ts";
@@ -51,8 +51,19 @@ async function main(): Promise<number> {
   redis.on("error", () => {}); // the consumer's own connections log outages
   redis.once("ready", () => void checkRedisPolicy(redis, log));
 
-  const provider = buildProvider(config, log);
-  const deps = { sql, redis, provider, log, now: Date.now, maxAttempts: config.QUEUE_MAX_ATTEMPTS };
+  const provider = buildProvider(config);
+  const backoff = { baseMs: config.QUEUE_BACKOFF_BASE_MS, maxMs: config.QUEUE_BACKOFF_MAX_MS };
+  const deps: WorkerDeps = {
+    sql,
+    redis,
+    provider,
+    log,
+    maxAttempts: config.QUEUE_MAX_ATTEMPTS,
+    backoff,
+    revocationBackoff: { baseMs: config.REVOCATION_BACKOFF_BASE_MS, maxMs: config.REVOCATION_BACKOFF_MAX_MS },
+    leaseMs: config.leaseMs,
+    maxHandlings: config.WORKER_MAX_HANDLINGS,
+  };
   const consumer = startConsumer({
     provider: config.provider,
     concurrency: config.QUEUE_CONCURRENCY,
@@ -66,7 +77,7 @@ async function main(): Promise<number> {
     blockTimeoutMs: config.QUEUE_BLOCK_TIMEOUT_MS,
     heartbeatIntervalMs: config.WORKER_HEARTBEAT_INTERVAL_MS,
     maxAttempts: config.QUEUE_MAX_ATTEMPTS,
-    backoff: { baseMs: config.QUEUE_BACKOFF_BASE_MS, maxMs: config.QUEUE_BACKOFF_MAX_MS },
+    backoff,
   });
   log.info(
     {

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import type { Logger } from "../../lib/logging/logger.ts";
 import { createAwsProvider } from "../../lib/providers/aws/aws-provider.ts";
 import { createIamClient } from "../../lib/providers/aws/create-iam-client.ts";
 import { createAzureClient, createAzureProvider } from "../../lib/providers/azure/index.ts";
@@ -7,7 +6,7 @@ import type { ProviderClient } from "../../lib/providers/types.ts";
 import type { WorkerConfig } from "./config.ts";
 
 /** Builds the one cloud client this worker process talks to, from its validated config. */
-export function buildProvider(config: WorkerConfig, log: Logger): ProviderClient {
+export function buildProvider(config: WorkerConfig): ProviderClient {
   if (config.provider === "aws") {
     return createAwsProvider({
       client: createIamClient({
@@ -15,7 +14,6 @@ export function buildProvider(config: WorkerConfig, log: Logger): ProviderClient
         ...(config.AWS_ENDPOINT_URL_IAM ? { endpoint: config.AWS_ENDPOINT_URL_IAM } : {}),
         requestTimeoutMs: Math.min(config.CLOUD_CALL_TIMEOUT_MS, 10_000),
       }),
-      logger: log,
     });
   }
   const caPem = config.AZURE_CA_FILE ? readFileSync(config.AZURE_CA_FILE, "utf8") : undefined;

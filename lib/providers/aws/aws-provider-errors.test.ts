@@ -86,7 +86,7 @@ describe("transient failures are retryable ProviderErrors", () => {
 
 describe("permanent failures fail at once", () => {
   test("AccessDenied for the bridge's own identity", async () => {
-    run.sim.denyActions(["ListAttachedUserPolicies"]);
+    run.sim.denyActions(["AttachUserPolicy"]);
     const err = await providerError(providerFor().grant(ATTACH, ctx()));
     expect(err).toMatchObject({
       code: "provider_permanent",
@@ -131,16 +131,16 @@ describe("the client's own retries", () => {
   test("by default one throttled attempt is absorbed inside the call", async () => {
     run.sim.faults.set({ failNext: 1 });
     const out = await providerFor({ maxAttempts: undefined }).grant(ATTACH, ctx());
-    expect(out.preExisting).toBe(false);
+    expect(out).toEqual({ handle: {} });
     expect(run.sim.snapshot().users.alice?.attachedPolicies).toEqual([READ_ONLY]);
-    expect(run.sim.snapshot().requests.ListAttachedUserPolicies).toBe(2);
+    expect(run.sim.snapshot().requests.AttachUserPolicy).toBe(2);
   });
 
   test("by default a second throttle reaches the queue as transient: 2 attempts, not 3", async () => {
     run.sim.faults.set({ failNext: 5 });
     const err = await providerError(providerFor({ maxAttempts: undefined }).grant(ATTACH, ctx()));
     expect(err.retryable).toBe(true);
-    expect(run.sim.snapshot().requests.ListAttachedUserPolicies).toBe(2);
+    expect(run.sim.snapshot().requests.AttachUserPolicy).toBe(2);
   });
 });
 
@@ -148,7 +148,7 @@ describe("secrets", () => {
   test("no credential material in a classified error, its cause or its serialisation", async () => {
     const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1";
     const keyId = "AKIAIOSFODNN7EXAMPLE";
-    run.sim.denyActions(["ListAttachedUserPolicies"]);
+    run.sim.denyActions(["AttachUserPolicy"]);
     const err = await providerError(
       providerFor({ credentials: { accessKeyId: keyId, secretAccessKey: secret } }).grant(ATTACH, ctx()),
     );

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { type RunningIamSim, rejectionOf, startIamSim } from "../../cloudsim/aws/test-harness.ts";
-import { createLogger } from "../../logging/logger.ts";
 import type { AwsRequest } from "../../schemas/request.ts";
 import { type ProviderClient, ProviderError } from "../types.ts";
 import { createAwsProvider } from "./aws-provider.ts";
@@ -55,13 +54,13 @@ describe.each(PRINCIPALS)("managed_policy for a %s", (kind) => {
   const principal = { type: kind, name: "subject" } as AwsRequest["principal"];
   const payload = awsGrant(principal, { type: "managed_policy", policy_arn: READ_ONLY });
 
-  test("grant attaches; a second grant changes nothing and reports preExisting", async () => {
+  test("grant attaches without looking first (one call); a second grant changes nothing", async () => {
     seed(kind, "subject");
-    expect(await aws.grant(payload, ctx())).toEqual({ preExisting: false, handle: {} });
+    expect(await aws.grant(payload, ctx())).toEqual({ handle: {} });
     expect(stateOf(kind, "subject").attachedPolicies).toEqual([READ_ONLY]);
-    expect(await aws.grant(payload, ctx())).toEqual({ preExisting: true, handle: {} });
+    expect(run.sim.snapshot().requests).toEqual({ [`Attach${Word[kind]}Policy`]: 1 });
+    expect(await aws.grant(payload, ctx())).toEqual({ handle: {} });
     expect(stateOf(kind, "subject").attachedPolicies).toEqual([READ_ONLY]);
-    expect(run.sim.snapshot().mutations[`Attach${Word[kind]}Policy`]).toBe(1);
   });
 
   test("revoke detaches; a second revoke reports alreadyGone", async () => {
@@ -72,10 +71,12 @@ describe.each(PRINCIPALS)("managed_policy for a %s", (kind) => {
     expect(run.sim.snapshot().mutations[`Detach${Word[kind]}Policy`]).toBe(1);
   });
 
-  test("access attached before the grant is detected and not attached again", async () => {
-    seed(kind, "subject", { attachedPolicies: [READ_ONLY] });
-    expect((await aws.grant(payload, ctx())).preExisting).toBe(true);
-    expect(run.sim.snapshot().requests[`Attach${Word[kind]}Policy`]).toBeUndefined();
+  test("inspect tells attached from not attached, in one read, and cannot say by whom", async () => {
+    seed(kind, "subject");
+    expect(await aws.inspect(payload, ctx(), "grant")).toEqual({ present: false, ours: null });
+    await aws.grant(payload, ctx());
+    expect(await aws.inspect(payload, ctx(), "check")).toEqual({ present: true, ours: null });
+    expect(run.sim.snapshot().requests[`ListAttached${Word[kind]}Policies`]).toBe(2);
   });
 
   test(`an unknown ${kind} is a permanent NoSuchEntity`, async () => {
@@ -98,12 +99,13 @@ describe.each(PRINCIPALS)("inline_policy for a %s", (kind) => {
     document: REPORTS_POLICY,
   });
 
-  test("grant puts the document; a second grant changes nothing and reports preExisting", async () => {
+  test("grant puts the document in one call; a second grant changes nothing", async () => {
     seed(kind, "subject");
-    expect(await aws.grant(payload, ctx())).toEqual({ preExisting: false, handle: {} });
+    expect(await aws.grant(payload, ctx())).toEqual({ handle: {} });
     expect(stateOf(kind, "subject").inlinePolicies).toEqual({ reports: REPORTS_POLICY });
-    expect(await aws.grant(payload, ctx())).toEqual({ preExisting: true, handle: {} });
-    expect(run.sim.snapshot().mutations[`Put${Word[kind]}Policy`]).toBe(1);
+    expect(run.sim.snapshot().requests).toEqual({ [`Put${Word[kind]}Policy`]: 1 });
+    expect(await aws.grant(payload, ctx())).toEqual({ handle: {} });
+    expect(stateOf(kind, "subject").inlinePolicies).toEqual({ reports: REPORTS_POLICY });
   });
 
   test("revoke deletes; a second revoke reports alreadyGone", async () => {
@@ -119,8 +121,7 @@ describe.each(PRINCIPALS)("inline_policy for a %s", (kind) => {
                      "Action": ["s3:GetObject", "s3:ListBucket"], "Effect": "Allow", "Sid": "ReadReports" },
       "Version": "2012-10-17" }`;
     seed(kind, "subject", { inlinePolicies: { reports: sameMeaning } });
-    expect((await aws.grant(payload, ctx())).preExisting).toBe(true);
-    expect(run.sim.snapshot().requests[`Put${Word[kind]}Policy`]).toBeUndefined();
+    expect(await aws.inspect(payload, ctx(), "grant")).toEqual({ present: true, ours: null });
   });
 
   test("a different policy under the same name is never overwritten: permanent InlinePolicyNameInUse", async () => {
@@ -129,13 +130,15 @@ describe.each(PRINCIPALS)("inline_policy for a %s", (kind) => {
       Statement: [{ Effect: "Allow", Action: "ec2:*", Resource: "*" }],
     };
     seed(kind, "subject", { inlinePolicies: { reports: theirs } });
-    const err = await providerError(aws.grant(payload, ctx()));
+    const err = await providerError(aws.inspect(payload, ctx(), "grant"));
     expect(err).toMatchObject({
       code: "provider_permanent",
       retryable: false,
       providerCode: "InlinePolicyNameInUse",
     });
     expect(stateOf(kind, "subject").inlinePolicies).toEqual({ reports: theirs });
+    // The drift sweep's look does not refuse: the name is what a revoke would delete.
+    expect(await aws.inspect(payload, ctx(), "check")).toEqual({ present: true, ours: null });
   });
 
   test("a document IAM rejects is a permanent MalformedPolicyDocument", async () => {
@@ -157,7 +160,7 @@ describe.each(PRINCIPALS)("inline_policy for a %s", (kind) => {
     expect(stateOf(kind, "subject").inlinePolicies).toEqual({});
   });
 
-  test(`an unknown ${kind} is a permanent NoSuchEntity (from the put, after the lookup found nothing)`, async () => {
+  test(`an unknown ${kind} is a permanent NoSuchEntity (from the put)`, async () => {
     const err = await providerError(aws.grant(payload, ctx()));
     expect(err).toMatchObject({ providerCode: "NoSuchEntity", retryable: false });
     expect(run.sim.snapshot().requests[`Put${Word[kind]}Policy`]).toBe(1);
@@ -167,13 +170,14 @@ describe.each(PRINCIPALS)("inline_policy for a %s", (kind) => {
 describe("group_membership", () => {
   const payload = awsGrant({ type: "user", name: "alice" }, { type: "group_membership", group: "auditors" });
 
-  test("grant adds; a second grant changes nothing and reports preExisting", async () => {
+  test("grant adds in one call; a second grant changes nothing", async () => {
     run.sim.seedGroup("auditors");
     run.sim.seedUser("alice");
-    expect(await aws.grant(payload, ctx())).toEqual({ preExisting: false, handle: {} });
+    expect(await aws.grant(payload, ctx())).toEqual({ handle: {} });
     expect(run.sim.snapshot().groups.auditors?.members).toEqual(["alice"]);
-    expect(await aws.grant(payload, ctx())).toEqual({ preExisting: true, handle: {} });
-    expect(run.sim.snapshot().mutations.AddUserToGroup).toBe(1);
+    expect(run.sim.snapshot().requests).toEqual({ AddUserToGroup: 1 });
+    expect(await aws.grant(payload, ctx())).toEqual({ handle: {} });
+    expect(run.sim.snapshot().groups.auditors?.members).toEqual(["alice"]);
   });
 
   test("revoke removes; a second revoke reports alreadyGone", async () => {
@@ -187,8 +191,7 @@ describe("group_membership", () => {
   test("membership that existed before is detected, also when the group name differs in case", async () => {
     run.sim.seedGroup("Auditors");
     run.sim.seedUser("alice", { groups: ["Auditors"] });
-    expect((await aws.grant(payload, ctx())).preExisting).toBe(true);
-    expect(run.sim.snapshot().requests.AddUserToGroup).toBeUndefined();
+    expect(await aws.inspect(payload, ctx(), "grant")).toEqual({ present: true, ours: null });
   });
 
   test("an unknown group is a permanent NoSuchEntity", async () => {
@@ -216,11 +219,12 @@ describe("pre-existing detection walks every page", () => {
     // Sorted by ARN the AWS managed policy comes last, on the fifth page of two.
     run.sim.seedUser("alice", { attachedPolicies: [...arns, READ_ONLY] });
     const paged = createAwsProvider({ client, listPageSize: 2 });
-    const out = await paged.grant(
+    const out = await paged.inspect(
       awsGrant({ type: "user", name: "alice" }, { type: "managed_policy", policy_arn: READ_ONLY }),
       ctx(),
+      "grant",
     );
-    expect(out.preExisting).toBe(true);
+    expect(out.present).toBe(true);
     expect(run.sim.snapshot().requests).toEqual({ ListAttachedUserPolicies: 5 });
   });
 
@@ -229,11 +233,12 @@ describe("pre-existing detection walks every page", () => {
     for (const g of groups) run.sim.seedGroup(g);
     run.sim.seedUser("alice", { groups });
     const paged = createAwsProvider({ client, listPageSize: 1 });
-    const out = await paged.grant(
+    const out = await paged.inspect(
       awsGrant({ type: "user", name: "alice" }, { type: "group_membership", group: "auditors" }),
       ctx(),
+      "grant",
     );
-    expect(out.preExisting).toBe(true);
+    expect(out.present).toBe(true);
     expect(run.sim.snapshot().requests).toEqual({ ListGroupsForUser: 4 });
   });
 });
@@ -258,20 +263,13 @@ describe("revoke when things changed behind the bridge's back", () => {
     ).toEqual({ alreadyGone: true });
   });
 
-  test("an inline policy edited since the grant is still deleted, with a warning", async () => {
-    const lines: string[] = [];
-    const logger = createLogger({
-      service: "test",
-      level: "info",
-      destination: { write: (l: string) => void lines.push(l) },
-    });
-    const logged = createAwsProvider({ client, logger });
+  test("an inline policy edited since the grant is still deleted, in one call", async () => {
     const widened = {
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
     };
     run.sim.seedUser("alice", { inlinePolicies: { reports: widened } });
-    const out = await logged.revoke(
+    const out = await aws.revoke(
       awsGrant(
         { type: "user", name: "alice" },
         { type: "inline_policy", policy_name: "reports", document: REPORTS_POLICY },
@@ -280,12 +278,7 @@ describe("revoke when things changed behind the bridge's back", () => {
     );
     expect(out).toEqual({ alreadyGone: false });
     expect(run.sim.snapshot().users.alice?.inlinePolicies).toEqual({});
-    const warning = lines.map((l) => JSON.parse(l)).find((l) => l.level === "warn");
-    expect(warning).toMatchObject({
-      correlation_id: ctx(7).correlationId,
-      provider: "aws",
-      access: { principal_type: "user", principal: "alice", policy_name: "reports" },
-    });
+    expect(run.sim.snapshot().requests).toEqual({ DeleteUserPolicy: 1 });
   });
 });
 

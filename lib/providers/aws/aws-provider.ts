@@ -1,20 +1,23 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
-import type { Logger } from "../../logging/logger.ts";
 import type { AwsRequest, RequestPayload } from "../../schemas/request.ts";
-import type { GrantOutcome, ProviderCallContext, ProviderClient, RevokeOutcome } from "../types.ts";
+import { awsAccessKey } from "../access-key.ts";
+import type { CanonicalAccess, GrantOutcome, Inspection, ProviderClient, RevokeOutcome } from "../types.ts";
 import { classifyAwsError, permanentError } from "./classify-aws-error.ts";
-import { getInlinePolicy, isPolicyAttached, isUserInGroup } from "./commands.ts";
-import { grantGroupMembership, revokeGroupMembership } from "./group-membership.ts";
-import { grantInlinePolicy, revokeInlinePolicy } from "./inline-policy.ts";
-import { grantManagedPolicy, revokeManagedPolicy } from "./managed-policy.ts";
-import { samePolicyDocument } from "./policy-json.ts";
-import { unlessNoSuchEntity } from "./unless-no-such-entity.ts";
+import {
+  addUserToGroup,
+  attachPolicy,
+  isPolicyAttached,
+  isUserInGroup,
+  putInlinePolicy,
+} from "./commands.ts";
+import { revokeGroupMembership, userName } from "./group-membership.ts";
+import { inspectInlinePolicy, revokeInlinePolicy } from "./inline-policy.ts";
+import { revokeManagedPolicy } from "./managed-policy.ts";
 
 export interface AwsProviderDeps {
   /** Built with createIamClient (bounded timeout, few SDK retries). */
   client: IAMClient;
-  logger?: Logger;
-  /** MaxItems for the pre-existing-access listings; tests make it small to exercise the Marker loop. */
+  /** MaxItems for the listings; tests make it small to exercise the Marker loop. */
   listPageSize?: number;
 }
 
@@ -28,91 +31,83 @@ function awsPayload(payload: RequestPayload): AwsRequest {
   return payload;
 }
 
-function applyGrant(deps: AwsProviderDeps, { principal, permission }: AwsRequest): Promise<GrantOutcome> {
+async function present(
+  deps: AwsProviderDeps,
+  { principal, permission }: AwsRequest,
+  purpose: "grant" | "check",
+): Promise<Inspection> {
+  const yes = (v: boolean): Inspection => ({ present: v, ours: null });
   switch (permission.type) {
     case "managed_policy":
-      return grantManagedPolicy(deps.client, principal, permission, deps.listPageSize);
+      return yes(await isPolicyAttached(deps.client, principal, permission.policy_arn, deps.listPageSize));
     case "group_membership":
-      return grantGroupMembership(deps.client, principal, permission, deps.listPageSize);
+      return yes(await isUserInGroup(deps.client, userName(principal), permission.group, deps.listPageSize));
     case "inline_policy":
-      return grantInlinePolicy(deps.client, principal, permission);
+      return await inspectInlinePolicy(deps.client, principal, permission, purpose);
   }
 }
 
-/** The same look-ups the grants make before applying, on their own. */
-async function accessPresent(
-  deps: AwsProviderDeps,
-  principal: AwsRequest["principal"],
-  permission: AwsRequest["permission"],
-): Promise<boolean> {
+/** The write of a grant, without a look first: IAM's attach, add and put are all idempotent. */
+async function apply(client: IAMClient, { principal, permission }: AwsRequest): Promise<void> {
   switch (permission.type) {
     case "managed_policy":
-      return await isPolicyAttached(deps.client, principal, permission.policy_arn, deps.listPageSize);
+      return await attachPolicy(client, principal, permission.policy_arn);
     case "group_membership":
-      return principal.type === "user"
-        ? await isUserInGroup(deps.client, principal.name, permission.group, deps.listPageSize)
-        : false;
-    case "inline_policy": {
-      const existing = await unlessNoSuchEntity(() =>
-        getInlinePolicy(deps.client, principal, permission.policy_name),
+      return await addUserToGroup(client, userName(principal), permission.group);
+    case "inline_policy":
+      return await putInlinePolicy(
+        client,
+        principal,
+        permission.policy_name,
+        JSON.stringify(permission.document),
       );
-      return existing.found && samePolicyDocument(existing.value, JSON.stringify(permission.document));
-    }
   }
 }
 
 /**
  * AWS IAM behind the ProviderClient contract. Every failure leaves as a ProviderError classified in
- * classify-aws-error.ts, so the worker decides retry or fail from `retryable` alone.
+ * classify-aws-error.ts, so the worker decides retry or fail from `retryable` alone. IAM records no
+ * author for an attachment, so an inspection cannot say whose access it is (`ours: null`).
  */
 export function createAwsProvider(deps: AwsProviderDeps): ProviderClient {
   const { client } = deps;
-  const logFor = (ctx: ProviderCallContext) =>
-    deps.logger?.child({ correlation_id: ctx.correlationId, provider: "aws" });
+  const classified = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      throw classifyAwsError(err);
+    }
+  };
 
   return {
     provider: "aws",
 
-    async hasAccess(payload: RequestPayload): Promise<boolean> {
-      const { principal, permission } = awsPayload(payload);
-      try {
-        return await accessPresent(deps, principal, permission);
-      } catch (err) {
-        throw classifyAwsError(err);
-      }
+    async canonical(payload: RequestPayload): Promise<CanonicalAccess> {
+      return { accessKey: awsAccessKey(awsPayload(payload)), resolved: {} };
     },
 
-    async grant(payload: RequestPayload, ctx: ProviderCallContext): Promise<GrantOutcome> {
+    inspect(payload, _ctx, purpose): Promise<Inspection> {
+      return classified(() => present(deps, awsPayload(payload), purpose));
+    },
+
+    async grant(payload: RequestPayload): Promise<GrantOutcome> {
       const request = awsPayload(payload);
-      let outcome: GrantOutcome;
-      try {
-        outcome = await applyGrant(deps, request);
-      } catch (err) {
-        throw classifyAwsError(err);
-      }
-      if (outcome.preExisting) {
-        logFor(ctx)?.info(
-          { permission_type: request.permission.type },
-          "access already present before the grant",
-        );
-      }
-      return outcome;
+      await classified(() => apply(client, request));
+      return { handle: {} };
     },
 
-    async revoke(payload: RequestPayload, ctx: ProviderCallContext): Promise<RevokeOutcome> {
+    revoke(payload: RequestPayload): Promise<RevokeOutcome> {
       const { principal, permission } = awsPayload(payload);
-      try {
+      return classified(() => {
         switch (permission.type) {
           case "managed_policy":
-            return await revokeManagedPolicy(client, principal, permission);
+            return revokeManagedPolicy(client, principal, permission);
           case "group_membership":
-            return await revokeGroupMembership(client, principal, permission);
+            return revokeGroupMembership(client, principal, permission);
           case "inline_policy":
-            return await revokeInlinePolicy(client, principal, permission, logFor(ctx));
+            return revokeInlinePolicy(client, principal, permission.policy_name);
         }
-      } catch (err) {
-        throw classifyAwsError(err);
-      }
+      });
     },
   };
 }

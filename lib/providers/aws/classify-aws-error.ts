@@ -1,4 +1,4 @@
-import { ProviderError } from "../types.ts";
+import { ProviderError, parseRetryAfter } from "../types.ts";
 
 /** Codes that mean "try again later": throttling, IAM's own failures, timeouts, stale credentials. */
 const TRANSIENT_CODES = new Set([
@@ -104,6 +104,19 @@ function networkErrno(err: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/** The service's own hint on when to try again: `Retry-After`, or AWS's `x-amz-retry-after` (ms). */
+function retryAfterOf(err: Record<string, unknown>): number | undefined {
+  const response = isRecord(err.$response) ? err.$response : undefined;
+  const headers = response !== undefined && isRecord(response.headers) ? response.headers : {};
+  for (const [name, value] of Object.entries(headers)) {
+    const h = name.toLowerCase();
+    if (typeof value !== "string") continue;
+    if (h === "retry-after") return parseRetryAfter(value, Date.now());
+    if (h === "x-amz-retry-after" && /^\d{1,9}$/.test(value.trim())) return Number(value.trim());
+  }
+  return undefined;
+}
+
 /**
  * The one place AWS SDK failures become ProviderError. `providerCode` is IAM's `Code` when the
  * service answered, else the SDK error's name or the socket error code; retryable iff transient.
@@ -135,6 +148,7 @@ export function classifyAwsError(thrown: unknown): ProviderError {
     providerCode,
     providerMessage,
     httpStatus: status,
+    retryAfterMs: transient ? retryAfterOf(err) : undefined,
     cause: thrown,
   });
 }

@@ -1,13 +1,13 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { AwsRequest } from "../../schemas/request.ts";
-import type { GrantOutcome, RevokeOutcome } from "../types.ts";
+import type { RevokeOutcome } from "../types.ts";
 import { permanentError } from "./classify-aws-error.ts";
-import { type AwsPrincipal, addUserToGroup, isUserInGroup, removeUserFromGroup } from "./commands.ts";
+import { type AwsPrincipal, removeUserFromGroup } from "./commands.ts";
 import { unlessNoSuchEntity } from "./unless-no-such-entity.ts";
 
 type GroupMembership = Extract<AwsRequest["permission"], { type: "group_membership" }>;
 
-function userName(principal: AwsPrincipal): string {
+export function userName(principal: AwsPrincipal): string {
   // The request schema already refuses this; checked again because IAM would only say "not found".
   if (principal.type !== "user") {
     throw permanentError(
@@ -16,19 +16,6 @@ function userName(principal: AwsPrincipal): string {
     );
   }
   return principal.name;
-}
-
-/** Looks before adding: AddUserToGroup succeeds silently for an existing member. */
-export async function grantGroupMembership(
-  client: IAMClient,
-  principal: AwsPrincipal,
-  permission: GroupMembership,
-  pageSize?: number,
-): Promise<GrantOutcome> {
-  const user = userName(principal);
-  if (await isUserInGroup(client, user, permission.group, pageSize)) return { preExisting: true, handle: {} };
-  await addUserToGroup(client, user, permission.group);
-  return { preExisting: false, handle: {} };
 }
 
 /** NoSuchEntity on remove: not a member, or the user or group is gone — the access is gone either way. */

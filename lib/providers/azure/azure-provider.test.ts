@@ -44,25 +44,53 @@ beforeEach(() => {
   t.sim.seedPrincipals({ id: ALICE, type: "User" });
 });
 
+describe("canonical", () => {
+  test("one key for a role by built-in name (any case), by GUID and by definition id; a custom name is looked up", async () => {
+    const keys = new Set<string>();
+    for (const role of [
+      { name: "Reader" },
+      { name: "reader" },
+      { definition_id: READER },
+      { definition_id: defId(READER).toUpperCase() },
+    ]) {
+      keys.add((await provider.canonical(request({ role }))).accessKey);
+    }
+    expect(keys.size).toBe(1);
+    expect(t.sim.snapshot().calls.roleDefinitionReads).toBe(0);
+    const custom = t.sim.seedRoleDefinition({ roleName: "Payments Auditor", assignableScopes: [scope] });
+    const byName = await provider.canonical(request({ role: { name: "Payments Auditor" } }));
+    const byId = await provider.canonical(request({ role: { definition_id: custom.guid } }));
+    expect(byName).toEqual(byId);
+    expect(byName.resolved).toEqual({ role_guid: custom.guid });
+    expect(t.sim.snapshot().calls.roleDefinitionReads).toBe(1);
+  });
+
+  test("scope case and a trailing slash do not change the key", async () => {
+    const a = await provider.canonical(request());
+    const b = await provider.canonical(request({ scope: `${scope.toUpperCase()}` }));
+    expect(a.accessKey).toBe(b.accessKey);
+  });
+});
+
 describe("grant", () => {
-  test("creates an assignment named from the correlation id, visible in the cloud", async () => {
+  test("creates an assignment named from the correlation id, in one call, visible in the cloud", async () => {
     const c = ctx();
     const out = await provider.grant(request(), c);
     const name = assignmentNameFor(c.correlationId);
     expect(out).toEqual({
-      preExisting: false,
       handle: {
         assignment_name: name,
         assignment_id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
-        role_definition_id: defId(READER),
+        held_by: "this",
       },
     });
     expect(assignments()).toEqual([
       expect.objectContaining({ name, scope, principalId: ALICE, roleDefinitionId: defId(READER) }),
     ]);
+    expect(t.sim.snapshot().calls).toMatchObject({ create: 1, list: 0 });
   });
 
-  test("a retried grant (same correlation id) creates nothing more and is still not pre-existing", async () => {
+  test("a retried grant (same correlation id) creates nothing more", async () => {
     const c = ctx();
     const first = await provider.grant(request(), c);
     const again = await provider.grant(request(), c);
@@ -75,23 +103,20 @@ describe("grant", () => {
     const c = ctx();
     const first = await provider.grant(request(), c);
     const again = await provider.grant(request(), c);
-    expect(again).toEqual(first);
+    expect(again.handle).toMatchObject({ assignment_name: first.handle.assignment_name, held_by: "this" });
     expect(assignments()).toHaveLength(1);
   });
 
-  test("access someone else assigned is pre-existing, and revoking our grant leaves it alone", async () => {
-    const theirs = t.sim.seedRoleAssignment({ scope, roleDefinitionId: READER, principalId: ALICE });
-    const c = ctx();
-    const out = await provider.grant(request(), c);
-    expect(out.preExisting).toBe(true);
+  test("an overlapping grant of ours finds the first one's assignment and says so", async () => {
+    const first = ctx();
+    await provider.grant(request(), first);
+    const second = ctx();
+    const out = await provider.grant(request(), { ...second, ownCorrelationIds: [first.correlationId] });
     expect(out.handle).toMatchObject({
-      assignment_name: assignmentNameFor(c.correlationId),
-      assignment_id: null,
-      existing_assignment_name: theirs.name,
-      existing_assignment_id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${theirs.name}`,
+      assignment_name: assignmentNameFor(first.correlationId),
+      held_by: "another grant of ours",
     });
-    expect(await provider.revoke(request(), { ...c, handle: out.handle })).toEqual({ alreadyGone: true });
-    expect(assignments().map((a) => a.name)).toEqual([theirs.name]);
+    expect(assignments()).toHaveLength(1);
   });
 
   test("roles by built-in name (any case), custom name via list, and definition id", async () => {
@@ -108,13 +133,24 @@ describe("grant", () => {
         "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
       ],
     ];
-    for (const [role, guid] of cases) {
-      const out = await provider.grant(request({ role }), ctx());
-      expect(out.handle.role_definition_id).toBe(defId(guid));
-    }
-    expect(assignments()).toHaveLength(4);
+    for (const [role] of cases) await provider.grant(request({ role }), ctx());
+    expect(
+      assignments()
+        .map((a) => a.roleDefinitionId)
+        .sort(),
+    ).toEqual(cases.map(([, g]) => defId(g)).sort());
     // Only the custom name needed a lookup: built-ins come from the table, ids are used as given.
     expect(t.sim.snapshot().calls.roleDefinitionReads).toBe(1);
+  });
+
+  test("a role GUID resolved once (stored on the row) is not looked up again", async () => {
+    const custom = t.sim.seedRoleDefinition({ roleName: "Payments Auditor", assignableScopes: [scope] });
+    await provider.grant(request({ role: { name: "Payments Auditor" } }), {
+      ...ctx(),
+      resolved: { role_guid: custom.guid },
+    });
+    expect(t.sim.snapshot().calls.roleDefinitionReads).toBe(0);
+    expect(assignments()[0]?.roleDefinitionId).toBe(defId(custom.guid));
   });
 
   test("the built-in table agrees with the cloud's built-in definitions", async () => {
@@ -130,39 +166,64 @@ describe("grant", () => {
   });
 });
 
-describe("hasAccess", () => {
-  test("false before anything is assigned, true for someone else's assignment at exactly that scope", async () => {
-    expect(await provider.hasAccess(request(), ctx())).toBe(false);
+describe("inspect", () => {
+  test("absent before anything is assigned; someone else's assignment at exactly that scope is present, not ours", async () => {
+    expect(await provider.inspect(request(), ctx(), "grant")).toEqual({ present: false, ours: false });
     t.sim.seedRoleAssignment({
       scope: `/subscriptions/${t.subscriptionId}`,
       roleDefinitionId: READER,
       principalId: ALICE,
     });
     // Inherited from above is not "in place at this scope": the revoke would have nothing to leave alone.
-    expect(await provider.hasAccess(request(), ctx())).toBe(false);
+    expect(await provider.inspect(request(), ctx(), "grant")).toEqual({ present: false, ours: false });
     t.sim.seedRoleAssignment({ scope, roleDefinitionId: READER, principalId: ALICE });
-    expect(await provider.hasAccess(request(), ctx())).toBe(true);
-    expect(await provider.hasAccess(request({ role: { name: "Contributor" } }), ctx())).toBe(false);
+    expect(await provider.inspect(request(), ctx(), "grant")).toEqual({ present: true, ours: false });
+    const contributor = await provider.inspect(request({ role: { name: "Contributor" } }), ctx(), "grant");
+    expect(contributor.present).toBe(false);
   });
 
-  test("our own earlier attempt (same correlation id) is not pre-existing access", async () => {
+  test("an assignment named after this request or one of our others is ours", async () => {
     const c = ctx();
     await provider.grant(request(), c);
-    expect(await provider.hasAccess(request(), c)).toBe(false);
-    expect(await provider.hasAccess(request(), ctx())).toBe(true);
+    expect(await provider.inspect(request(), c, "grant")).toEqual({ present: true, ours: true });
+    const other = ctx();
+    expect(await provider.inspect(request(), other, "check")).toEqual({ present: true, ours: false });
+    expect(
+      await provider.inspect(request(), { ...other, ownCorrelationIds: [c.correlationId] }, "check"),
+    ).toEqual({ present: true, ours: true });
   });
 });
 
 describe("revoke", () => {
-  test("deletes the grant's assignment; a second revoke finds it already gone", async () => {
+  test("deletes the grant's assignment in one call; a second revoke finds it already gone", async () => {
     const c = ctx();
-    const out = await provider.grant(request(), c);
-    expect(await provider.revoke(request(), { ...c, handle: out.handle })).toEqual({ alreadyGone: false });
+    await provider.grant(request(), c);
+    const before = t.sim.snapshot().calls.delete;
+    expect(await provider.revoke(request(), c)).toEqual({ alreadyGone: false });
+    expect(t.sim.snapshot().calls.delete - before).toBe(1);
     expect(assignments()).toHaveLength(0);
-    expect(await provider.revoke(request(), { ...c, handle: out.handle })).toEqual({ alreadyGone: true });
+    expect(await provider.revoke(request(), c)).toEqual({ alreadyGone: true });
   });
 
-  test("only the grant's own assignment goes: other grants of other roles stay", async () => {
+  test("an assignment another grant of ours created is found and deleted; someone else's never", async () => {
+    const first = ctx();
+    await provider.grant(request(), first);
+    const second = ctx();
+    const own = { ...second, ownCorrelationIds: [first.correlationId, second.correlationId] };
+    await provider.grant(request(), own);
+    expect(await provider.revoke(request(), own)).toEqual({ alreadyGone: false });
+    expect(assignments()).toHaveLength(0);
+
+    const theirs = t.sim.seedRoleAssignment({ scope, roleDefinitionId: READER, principalId: ALICE });
+    const third = ctx();
+    await provider.grant(request(), third); // 409: theirs holds it
+    expect(await provider.revoke(request(), { ...third, ownCorrelationIds: [third.correlationId] })).toEqual({
+      alreadyGone: true,
+    });
+    expect(assignments().map((a) => a.name)).toEqual([theirs.name]);
+  });
+
+  test("only the grant's own access goes: other grants of other roles stay", async () => {
     const mine = ctx();
     await provider.grant(request(), mine);
     await provider.grant(request({ role: { name: "Contributor" } }), ctx());
@@ -236,7 +297,7 @@ describe("errors", () => {
     for (let i = 0; i < 50 && assignments().length === 0; i++) await Bun.sleep(20);
     expect(assignments()).toHaveLength(1);
     // …and the queue's retry with the same correlation id is a no-op that owns it.
-    expect(await slow.grant(request(), c)).toMatchObject({ preExisting: false });
+    expect(await slow.grant(request(), c)).toMatchObject({ handle: { held_by: "this" } });
     expect(assignments()).toHaveLength(1);
   });
 

@@ -1,8 +1,11 @@
-import type { AuthorizationManagementClient } from "@azure/arm-authorization";
+import type { AuthorizationManagementClient, RoleAssignment } from "@azure/arm-authorization";
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { AzureRequest, RequestPayload } from "../../schemas/request.ts";
+import { azureAccessKey } from "../access-key.ts";
 import {
+  type CanonicalAccess,
   type GrantOutcome,
+  type Inspection,
   type ProviderCallContext,
   type ProviderClient,
   ProviderError,
@@ -10,66 +13,83 @@ import {
 } from "../types.ts";
 import { assignmentNameFor } from "./assignment-name.ts";
 import { classifyAzureError } from "./classify-azure-error.ts";
-import { findAssignment } from "./find-assignment.ts";
-import { resolveRoleDefinitionId } from "./role-definition-id.ts";
+import { findAssignments } from "./find-assignment.ts";
+import { resolveRoleGuid, roleDefinitionIdAt } from "./role-definition-id.ts";
 
 export interface AzureProviderDeps {
   client: AuthorizationManagementClient;
   /**
-   * Deadline for one grant or revoke, token acquisition and paging included, so a job never
-   * hangs on an endpoint that accepts connections and then says nothing. Default 30 s.
+   * Deadline for one call of ours (a grant, a revoke, a look), token acquisition and paging
+   * included, so a job never hangs on an endpoint that accepts connections and then says nothing.
+   * Default 30 s.
    */
   callTimeoutMs?: number;
 }
 
-/**
- * Azure RBAC through @azure/arm-authorization. Idempotency comes from the assignment name: a
- * UUID v5 of the correlation id, so a redelivered grant PUTs the same name and its revoke deletes
- * exactly that name. An assignment of the same role to the same principal at the same scope
- * under another name existed before us (Azure answers 409 RoleAssignmentExists): it is reported
- * as preExisting and never deleted by us.
- */
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The assignment names that are ours for this access: UUIDv5 of each of our correlation ids. */
+function ownNames(ctx: ProviderCallContext): Set<string> {
+  const ids = new Set([ctx.correlationId, ...(ctx.ownCorrelationIds ?? [])]);
+  return new Set([...ids].map(assignmentNameFor));
+}
+
+const nameOf = (a: RoleAssignment) => a.name?.toLowerCase() ?? "";
+
+/**
+ * Azure RBAC through @azure/arm-authorization. Idempotency and ownership come from the
+ * assignment name: a UUID v5 of the correlation id, so a redelivered grant PUTs the same name,
+ * and an assignment is ours exactly when its name is that of one of our requests for the same
+ * access. A revoke of a grant removes only such assignments (whichever of our overlapping grants
+ * created it), never one made by someone else; a revoke request removes the access whoever made it.
+ */
 export function createAzureProvider(deps: AzureProviderDeps): ProviderClient {
   const { client } = deps;
   const timeoutMs = deps.callTimeoutMs ?? 30_000;
 
+  async function roleGuidOf(p: AzureRequest, ctx: ProviderCallContext | undefined, signal: AbortSignal) {
+    const known = ctx?.resolved?.role_guid;
+    if (typeof known === "string" && GUID.test(known)) return known.toLowerCase();
+    return await resolveRoleGuid(client, p.role, p.scope, signal);
+  }
+
+  async function matches(p: AzureRequest, ctx: ProviderCallContext, signal: AbortSignal) {
+    const guid = await roleGuidOf(p, ctx, signal);
+    const found = await findAssignments(
+      client,
+      { scope: p.scope, principalId: p.principal.id, roleDefinitionGuid: guid },
+      signal,
+    );
+    return { guid, found };
+  }
+
   async function grant(
-    payload: AzureRequest,
-    correlationId: string,
+    p: AzureRequest,
+    ctx: ProviderCallContext,
     signal: AbortSignal,
   ): Promise<GrantOutcome> {
-    const name = assignmentNameFor(correlationId);
-    const roleDefinitionId = await resolveRoleDefinitionId(client, payload.role, payload.scope, signal);
-    const principalId = payload.principal.id.toLowerCase();
+    const name = assignmentNameFor(ctx.correlationId);
+    const guid = await roleGuidOf(p, ctx, signal);
+    const roleDefinitionId = roleDefinitionIdAt(guid, p.scope);
     try {
       const created = await client.roleAssignments.create(
-        payload.scope,
+        p.scope,
         name,
-        { roleDefinitionId, principalId, principalType: payload.principal.type },
+        { roleDefinitionId, principalId: p.principal.id.toLowerCase(), principalType: p.principal.type },
         { abortSignal: signal },
       );
-      return {
-        preExisting: false,
-        handle: {
-          assignment_name: name,
-          assignment_id: created.id ?? null,
-          role_definition_id: roleDefinitionId,
-        },
-      };
+      return { handle: { assignment_name: name, assignment_id: created.id ?? null, held_by: "this" } };
     } catch (err) {
       if (!isRestError(err) || err.statusCode !== 409 || err.code !== "RoleAssignmentExists") throw err;
     }
-    // Same principal + role + scope already assigned. Under our name it is our own earlier
-    // create (a retry after a lost answer; older ARM also answered an identical re-PUT so).
-    const existing = await findAssignment(
-      client,
-      { scope: payload.scope, principalId, roleDefinitionId, preferName: name },
-      signal,
-    );
-    if (existing === undefined) {
-      // It vanished between the PUT and the list; classified transient so the next attempt creates it.
+    // Same principal + role + scope already assigned under another name (or, on older ARM, an
+    // identical re-PUT of ours). The access is in place either way; say whose it is.
+    const { found } = await matches(p, ctx, signal);
+    const mine = ownNames(ctx);
+    const holder =
+      found.find((a) => nameOf(a) === name) ?? found.find((a) => mine.has(nameOf(a))) ?? found[0];
+    if (holder === undefined) {
+      // It vanished between the PUT and the list; transient, so the next attempt creates it.
       throw new ProviderError({
         code: "provider_transient",
         retryable: true,
@@ -78,52 +98,15 @@ export function createAzureProvider(deps: AzureProviderDeps): ProviderClient {
         httpStatus: 409,
       });
     }
-    if (existing.name?.toLowerCase() === name) {
-      return {
-        preExisting: false,
-        handle: {
-          assignment_name: name,
-          assignment_id: existing.id ?? null,
-          role_definition_id: roleDefinitionId,
-        },
-      };
-    }
-    // Someone else's assignment. assignment_name stays ours (nothing exists under it, so a revoke
-    // by name is a no-op); theirs is recorded for the audit trail and overlap checks only.
+    const heldBy =
+      nameOf(holder) === name ? "this" : mine.has(nameOf(holder)) ? "another grant of ours" : "not us";
     return {
-      preExisting: true,
-      handle: {
-        assignment_name: name,
-        assignment_id: null,
-        role_definition_id: roleDefinitionId,
-        existing_assignment_id: existing.id ?? null,
-        existing_assignment_name: existing.name ?? null,
-      },
+      handle: { assignment_name: holder.name ?? null, assignment_id: holder.id ?? null, held_by: heldBy },
     };
   }
 
-  /**
-   * Is this principal + role assigned exactly at this scope by someone other than this request?
-   * An assignment under our own deterministic name is this request's earlier attempt, never
-   * access that pre-existed: counting it would make its revoke leave it in place.
-   */
-  async function hasAccess(
-    payload: AzureRequest,
-    correlationId: string,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    const roleDefinitionId = await resolveRoleDefinitionId(client, payload.role, payload.scope, signal);
-    const ours = assignmentNameFor(correlationId);
-    const existing = await findAssignment(
-      client,
-      { scope: payload.scope, principalId: payload.principal.id, roleDefinitionId, preferName: ours },
-      signal,
-    );
-    return existing !== undefined && existing.name?.toLowerCase() !== ours;
-  }
-
   /** Deletes by name; ARM answers 204 (or 404 RoleAssignmentNotFound) when there is nothing there. */
-  async function deleteByName(scope: string, name: string, signal: AbortSignal): Promise<RevokeOutcome> {
+  async function deleteByName(scope: string, name: string, signal: AbortSignal): Promise<boolean> {
     let status = 0;
     try {
       await client.roleAssignments.delete(scope, name, {
@@ -135,44 +118,43 @@ export function createAzureProvider(deps: AzureProviderDeps): ProviderClient {
     } catch (err) {
       // Only this code means "no such assignment". Other 404s (subscription or scope not found)
       // may be a misconfigured tenant: calling those "already gone" could leave access in place.
-      if (isRestError(err) && err.statusCode === 404 && err.code === "RoleAssignmentNotFound") {
-        return { alreadyGone: true };
-      }
+      if (isRestError(err) && err.statusCode === 404 && err.code === "RoleAssignmentNotFound") return false;
       throw err;
     }
-    return { alreadyGone: status === 204 };
+    return status !== 204;
   }
 
   async function revoke(
-    payload: AzureRequest,
+    p: AzureRequest,
     ctx: ProviderCallContext,
     signal: AbortSignal,
   ): Promise<RevokeOutcome> {
-    if (payload.action === "grant") {
-      // Undo our own grant: by the name the worker recorded for it, which is always one of our
-      // own deterministic names (its own, or the one it inherited from an overlapping grant of
-      // ours that expired first); by the name derived from its correlation id otherwise. A name
-      // of an assignment that pre-existed is never recorded there, so it can never be deleted.
-      const recorded = ctx.handle?.assignment_name;
-      const name =
-        typeof recorded === "string" && GUID.test(recorded) ? recorded : assignmentNameFor(ctx.correlationId);
-      return deleteByName(payload.scope, name, signal);
+    if (p.action === "grant") {
+      // Usually the assignment is this grant's own: one DELETE. Otherwise (an overlapping grant
+      // of ours created it), look it up and delete whatever of ours holds the access.
+      if (await deleteByName(p.scope, assignmentNameFor(ctx.correlationId), signal)) {
+        return { alreadyGone: false };
+      }
+      const mine = ownNames(ctx);
+      const { found } = await matches(p, ctx, signal);
+      let removed = 0;
+      for (const a of found) {
+        if (a.name !== undefined && mine.has(nameOf(a)) && (await deleteByName(p.scope, a.name, signal))) {
+          removed++;
+        }
+      }
+      return { alreadyGone: removed === 0 };
     }
     // A revoke request: remove this access now, whoever granted it.
-    const roleDefinitionId = await resolveRoleDefinitionId(client, payload.role, payload.scope, signal);
-    const existing = await findAssignment(
-      client,
-      { scope: payload.scope, principalId: payload.principal.id, roleDefinitionId },
-      signal,
-    );
-    if (existing?.name === undefined) return { alreadyGone: true };
-    return deleteByName(payload.scope, existing.name, signal);
+    const { found } = await matches(p, ctx, signal);
+    let removed = 0;
+    for (const a of found) {
+      if (a.name !== undefined && (await deleteByName(p.scope, a.name, signal))) removed++;
+    }
+    return { alreadyGone: removed === 0 };
   }
 
-  async function run<T>(
-    payload: RequestPayload,
-    op: (p: AzureRequest, signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
+  async function run<T>(payload: RequestPayload, op: (p: AzureRequest, signal: AbortSignal) => Promise<T>) {
     if (payload.provider !== "azure") {
       throw new ProviderError({
         code: "provider_permanent",
@@ -190,8 +172,18 @@ export function createAzureProvider(deps: AzureProviderDeps): ProviderClient {
 
   return {
     provider: "azure",
-    hasAccess(payload, ctx) {
-      return run(payload, (p, signal) => hasAccess(p, ctx.correlationId, signal));
+    canonical(payload): Promise<CanonicalAccess> {
+      return run(payload, async (p, signal) => {
+        const guid = await roleGuidOf(p, undefined, signal);
+        return { accessKey: azureAccessKey(p.principal.id, guid, p.scope), resolved: { role_guid: guid } };
+      });
+    },
+    inspect(payload, ctx): Promise<Inspection> {
+      return run(payload, async (p, signal) => {
+        const { found } = await matches(p, ctx, signal);
+        const mine = ownNames(ctx);
+        return { present: found.length > 0, ours: found.some((a) => mine.has(nameOf(a))) };
+      });
     },
     grant(payload, ctx) {
       return run(payload, (p, signal) => {
@@ -203,7 +195,7 @@ export function createAzureProvider(deps: AzureProviderDeps): ProviderClient {
             providerMessage: "grant() was given a revoke request",
           });
         }
-        return grant(p, ctx.correlationId, signal);
+        return grant(p, ctx, signal);
       });
     },
     revoke(payload, ctx) {

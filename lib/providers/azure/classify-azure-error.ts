@@ -1,5 +1,5 @@
 import { isRestError } from "@azure/core-rest-pipeline";
-import { ProviderError } from "../types.ts";
+import { ProviderError, parseRetryAfter } from "../types.ts";
 
 /**
  * The one place where what the Azure SDKs throw becomes a ProviderError. Retryable: throttling
@@ -30,6 +30,7 @@ function make(
   message: string,
   httpStatus: number | undefined,
   cause: unknown,
+  retryAfterMs?: number,
 ): ProviderError {
   return new ProviderError({
     code: retryable ? "provider_transient" : "provider_permanent",
@@ -37,6 +38,7 @@ function make(
     providerCode,
     providerMessage: scrubSecrets(message),
     httpStatus,
+    ...(retryable && retryAfterMs !== undefined ? { retryAfterMs } : {}),
     cause,
   });
 }
@@ -71,7 +73,10 @@ export function classifyAzureError(err: unknown): ProviderError {
     const code = err.code ?? (status === undefined ? "REQUEST_SEND_ERROR" : `HTTP${status}`);
     // No status: the request never got an answer (connection refused or reset, TLS failure, DNS).
     if (status === undefined) return make(true, code, message, undefined, err);
-    if (retryableStatus(status)) return make(true, code, message, status, err);
+    if (retryableStatus(status)) {
+      const hint = parseRetryAfter(err.response?.headers.get("retry-after"), Date.now());
+      return make(true, code, message, status, err, hint);
+    }
     if (status === 409) return make(!PERMANENT_CONFLICTS.has(code), code, message, status, err);
     // A 2xx the SDK could not parse: a proxy's page or a cut-off body, not a verdict.
     if (code === "PARSE_ERROR" && status < 300) return make(true, code, message, status, err);

@@ -18,26 +18,24 @@ export function roleDefinitionIdAt(guid: string, scope: string): string {
 }
 
 /**
- * Resolves the request's role to a definition id: a definition_id as given (normalised to the
- * scope's form); a built-in name from the table; any other name by listing the definitions
- * visible at the scope, as Azure's own tools do.
+ * The GUID of the request's role definition: a definition_id as given; a built-in name from the
+ * table (no call); any other name by listing the definitions visible at the scope, as Azure's own
+ * tools do.
  */
-export async function resolveRoleDefinitionId(
+export async function resolveRoleGuid(
   client: AuthorizationManagementClient,
   role: AzureRequest["role"],
   scope: string,
   abortSignal: AbortSignal,
 ): Promise<string> {
-  if ("definition_id" in role) return roleDefinitionIdAt(roleGuid(role.definition_id), scope);
+  if ("definition_id" in role) return roleGuid(role.definition_id);
   const builtin = builtinRoleGuid(role.name);
-  if (builtin !== undefined) return roleDefinitionIdAt(builtin, scope);
+  if (builtin !== undefined) return builtin;
   // OData string literal: a quote is written twice (the schema already refuses quotes; belt and braces).
   const filter = `roleName eq '${role.name.replaceAll("'", "''")}'`;
   const wanted = role.name.trim().toLowerCase();
   for await (const def of client.roleDefinitions.list(scope, { filter, abortSignal })) {
-    if (def.roleName?.toLowerCase() === wanted && def.id !== undefined) {
-      return roleDefinitionIdAt(roleGuid(def.id), scope);
-    }
+    if (def.roleName?.toLowerCase() === wanted && def.id !== undefined) return roleGuid(def.id);
   }
   throw new ProviderError({
     code: "provider_permanent",

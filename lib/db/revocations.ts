@@ -1,0 +1,100 @@
+// The revocation side of a grant's life (docs/revocation.md): the chain that carries out a due
+// obligation, its lease, and how it ends. Conditional UPDATEs on revocation_status, as for status.
+import type { Db } from "./connect.ts";
+import type { RequestRow } from "./requests.ts";
+import { type Json, json } from "./transitions.ts";
+
+export type RevocationOutcome = "REVOKED" | "FAILED" | "SKIPPED";
+
+export type RevocationClaim = RequestRow & {
+  /** revoke_at has come (database clock; a little early counts, promotion is not exact). */
+  due: boolean;
+};
+
+/**
+ * Takes the lease of a grant's pending revocation for job chain `jobId`. Undefined when there is
+ * nothing to revoke (not SCHEDULED, or the grant itself is still being carried out: its own chain
+ * ends in the revocation) or another chain holds a live lease.
+ */
+export async function claimRevocation(
+  sql: Db,
+  id: string,
+  jobId: string,
+  leaseMs: number,
+): Promise<RevocationClaim | undefined> {
+  const [row] = await sql<RevocationClaim[]>`
+    UPDATE requests SET lease_job = ${jobId}, lease_until = now() + ${leaseMs} * interval '1 millisecond'
+    WHERE correlation_id = ${id} AND action = 'grant' AND revocation_status = 'SCHEDULED'
+      AND status IN ('SUCCESS', 'FAILED')
+      AND (lease_job IS NULL OR lease_job = ${jobId} OR lease_until < now())
+    RETURNING *, coalesce(revoke_at <= now() + interval '500 milliseconds', true) AS due`;
+  return row;
+}
+
+/**
+ * The grant of ours that still needs the access after `exceptId` ends: an open obligation on the
+ * same access whose end is later than now, on a grant applied or being applied. The one ending
+ * last is named, so a hand-over chain stays short.
+ */
+export async function heirOf(sql: Db, accessKey: string, exceptId: string): Promise<string | undefined> {
+  const [row] = await sql<{ correlation_id: string }[]>`
+    SELECT correlation_id FROM requests
+    WHERE access_key = ${accessKey} AND pre_existing = false AND revocation_status = 'SCHEDULED'
+      AND status IN ('PROCESSING', 'SUCCESS') AND revoke_at > now() AND correlation_id <> ${exceptId}
+    ORDER BY revoke_at DESC
+    LIMIT 1`;
+  return row?.correlation_id;
+}
+
+/** SCHEDULED → REVOKED / FAILED / SKIPPED, once; the lease goes with it. */
+export async function finishRevocation(
+  sql: Db,
+  id: string,
+  outcome: RevocationOutcome,
+  detail: Json,
+): Promise<boolean> {
+  const rows = await sql`
+    WITH upd AS (
+      UPDATE requests
+      SET revocation_status = ${outcome}, updated_at = now(), lease_job = NULL, lease_until = NULL,
+          revoked_at = CASE WHEN ${outcome} = 'REVOKED' THEN now() END,
+          revocation_error = CASE WHEN ${outcome} = 'FAILED' THEN ${json(sql, detail)}::jsonb END
+      WHERE correlation_id = ${id} AND revocation_status = 'SCHEDULED'
+      RETURNING correlation_id
+    ), ev AS (
+      INSERT INTO request_events (correlation_id, kind, from_status, to_status, detail)
+      SELECT correlation_id, 'REVOCATION', 'SCHEDULED', ${outcome}, ${json(sql, detail)} FROM upd
+    )
+    SELECT 1 FROM upd`;
+  return rows.length > 0;
+}
+
+/**
+ * A revocation attempt failed transiently and runs again after the delay: audit it,
+ * and extend the lease past the retry so no second chain starts meanwhile. False when this chain
+ * lost the lease (the reconciler gave the revocation to a new job): then it must stop.
+ */
+export async function recordRevocationRetry(
+  sql: Db,
+  id: string,
+  jobId: string,
+  leaseMs: number,
+  detail: Json,
+): Promise<boolean> {
+  const rows = await sql`
+    WITH upd AS (
+      UPDATE requests SET updated_at = now(), lease_until = now() + ${leaseMs} * interval '1 millisecond'
+      WHERE correlation_id = ${id} AND lease_job = ${jobId} AND revocation_status = 'SCHEDULED'
+      RETURNING correlation_id
+    ), ev AS (
+      INSERT INTO request_events (correlation_id, kind, detail)
+      SELECT correlation_id, 'REVOCATION_RETRY', ${json(sql, detail)} FROM upd
+    )
+    SELECT 1 FROM upd`;
+  return rows.length > 0;
+}
+
+/** One cloud attempt of a revocation begins (counted whatever its outcome). */
+export async function countRevocationAttempt(sql: Db, id: string): Promise<void> {
+  await sql`UPDATE requests SET revocation_attempts = revocation_attempts + 1 WHERE correlation_id = ${id}`;
+}
