@@ -40,7 +40,11 @@ export async function failOrRetry(
   const details = errorDetails(err, row.cloud_provider, job.attempt + 1);
   if (err.retryable && job.attempt + 1 < deps.maxAttempts) {
     const delayMs = retryDelayMs(job.attempt, deps.backoff, err, row.ms_left);
-    const held = await recordRetry(deps.sql, row.correlation_id, job.id, delayMs + deps.leaseMs, details);
+    const held = await recordRetry(deps.sql, row.correlation_id, job.id, delayMs + deps.leaseMs, {
+      ...details,
+      delay_ms: delayMs,
+      chain: job.id,
+    });
     if (!held) {
       // The reconciler gave the row to a new job meanwhile: that chain carries on, this one ends.
       log.warn({ err }, "transient failure, and the request was given to another job meanwhile; stopping");

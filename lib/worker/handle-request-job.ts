@@ -1,5 +1,8 @@
 import { findRequest } from "../db/requests.ts";
+import { AppError } from "../errors/app-error.ts";
+import { backoffDelayMs } from "../queue/backoff.ts";
 import type { Job } from "../queue/job.ts";
+import { RetryJobError } from "../queue/retry-job-error.ts";
 import { carryOutGrant } from "./carry-out-grant.ts";
 import { carryOutRevokeRequest } from "./carry-out-revoke-request.ts";
 import { checkAccess } from "./check-access.ts";
@@ -15,6 +18,22 @@ export type { WorkerDeps } from "./worker-deps.ts";
  * the row has been marked final and the job should go to the dead list.
  */
 export async function handleRequestJob(deps: WorkerDeps, job: Job): Promise<void> {
+  try {
+    return await handle(deps, job);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    // PostgreSQL or Redis unreachable (or a bug): not the request's fault, so no attempt is used
+    // up and the job is never dead-lettered for it; it comes back soon. A bug that would loop
+    // here is ended by the handling cap, counted in PostgreSQL at each claim.
+    const delayMs = backoffDelayMs(job.attempt, { baseMs: deps.backoff.baseMs, maxMs: INFRA_RETRY_MAX_MS });
+    throw new RetryJobError("infrastructure_unavailable", delayMs, { cause: err });
+  }
+}
+
+/** Longest wait between two tries of a job interrupted by PostgreSQL or Redis being unreachable. */
+const INFRA_RETRY_MAX_MS = 5000;
+
+async function handle(deps: WorkerDeps, job: Job): Promise<void> {
   const row = await findRequest(deps.sql, job.correlation_id);
   const log = deps.log.child({ correlation_id: job.correlation_id, job_id: job.id, provider: job.provider });
   if (!row) {

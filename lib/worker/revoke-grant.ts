@@ -108,7 +108,7 @@ export async function revokeGrant(deps: WorkerDeps, log: Logger, job: Job, first
         claim.correlation_id,
         job.id,
         delayMs + deps.leaseMs,
-        { ...details, delay_ms: delayMs },
+        { ...details, delay_ms: delayMs, chain: job.id },
       );
       if (!held)
         return log.warn({ err: step.err }, "revocation given to another job meanwhile; this one stops");
