@@ -7,7 +7,7 @@
  *       max_duration: PT8H             # optional ISO 8601: a grant must expire within it
  *       actions: [grant, revoke]       # optional, default both
  *       aws:
- *         policy_arns: ["arn:aws:iam::aws:policy/ReadOnly*"]  # globs (* and ?), case-sensitive
+ *         policy_arns: ["arn:aws:iam::aws:policy/ReadOnly*"]  # globs (* ** ?, see glob.ts), case-sensitive
  *         groups: ["developers", "oncall-*"]                   # globs, case-sensitive
  *         inline_policies: false       # may the client send inline policies (default false)
  *         principals: ["user/*"]       # optional globs over "<type>/<name>", default all
