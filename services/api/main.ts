@@ -1,4 +1,4 @@
-import { parseApiTokens } from "../../lib/auth/api-tokens.ts";
+import { parseApiTokens, secretsPerClient } from "../../lib/auth/api-tokens.ts";
 import { ConfigError } from "../../lib/config/env.ts";
 import { createSql } from "../../lib/db/connect.ts";
 import { assertMigrated, UnmigratedDatabaseError } from "../../lib/db/migrate.ts";
@@ -37,9 +37,9 @@ async function main() {
   if (config.usingDevTokens) {
     log.warn(
       { client: "dev" },
-      `API_TOKENS not set: development token in use: Bearer ${DEV_API_TOKENS.split(":")[1]}`,
+      `CSECBRIDGE_DEV=1 and no API_TOKENS: development token in use: Bearer ${DEV_API_TOKENS.split(":")[1]}`,
     );
-  }
+  } else log.info({ secrets_per_client: secretsPerClient(clients) }, "API tokens loaded");
   const policy = config.POLICY_FILE
     ? await loadPolicyFile(config.POLICY_FILE).catch((e: Error) => fail(e.message))
     : null;
