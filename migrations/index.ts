@@ -1,5 +1,6 @@
 // Every migration, embedded as text so a compiled binary carries them. Append new files here.
 import m0001 from "./0001_requests.sql" with { type: "text" };
+import m0003 from "./0003_access_log.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -7,4 +8,8 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: "0001_requests", sql: m0001 }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: "0001_requests", sql: m0001 },
+  // 0002 belongs to the worker/queue work on another branch; versions need not be contiguous.
+  { version: 3, name: "0003_access_log", sql: m0003 },
+];

@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import type { Redis } from "ioredis";
 import type { ApiClient } from "../auth/api-tokens.ts";
+import type { Caller } from "../auth/authorize.ts";
 import type { Sql } from "../db/connect.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Policy } from "../policy/schema.ts";
+import { authenticate } from "./middleware/authenticate.ts";
 import { requestLogger } from "./middleware/request-logger.ts";
 import { problemResponse, toProblem } from "./problem.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -31,13 +33,16 @@ export interface AppDeps {
 }
 
 export interface AppEnv {
-  Variables: { client: string; correlationId?: string };
+  Variables: { client: string; caller: Caller; correlationId?: string };
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", requestLogger(deps.log));
   app.route("/", healthRoutes(deps));
+  // Everything under /api/v1 is authenticated here, once, before any route can read a body; a
+  // route added to any router mounted below is covered without doing anything.
+  app.use("/api/v1/*", authenticate(deps.clients, deps.policy));
   app.route("/api/v1", schemaRoutes(deps));
   app.route("/api/v1/requests", requestRoutes(deps));
 

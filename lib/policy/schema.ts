@@ -3,7 +3,8 @@
  *
  *   clients:
  *     ticketing:                       # the client name of an API token
- *       providers: [aws]               # allowed providers (required)
+ *       role: submitter                # submitter (default) | operator | auditor (lib/auth/authorize.ts)
+ *       providers: [aws]               # allowed providers (default none)
  *       max_duration: PT8H             # optional ISO 8601: a grant must expire within it
  *       actions: [grant, revoke]       # optional, default both
  *       aws:
@@ -22,6 +23,14 @@
 import { z } from "zod";
 import { parseIsoDuration } from "../config/env.ts";
 import { PROVIDERS } from "../schemas/request.ts";
+
+/**
+ * What a client may do besides its guardrails (lib/auth/authorize.ts has the table):
+ * submitter (the default) its own requests only; operator reads and revokes across clients;
+ * auditor reads everything and writes nothing.
+ */
+export const ROLES = ["submitter", "operator", "auditor"] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Same shape as the client names API_TOKENS accepts (lib/auth/api-tokens.ts). */
 const clientName = z
@@ -74,7 +83,11 @@ export const azureRulesSchema = z.strictObject({
 });
 
 export const clientPolicySchema = z.strictObject({
-  providers: z.array(z.enum(PROVIDERS)).max(PROVIDERS.length * 2),
+  role: z.enum(ROLES).optional(),
+  providers: z
+    .array(z.enum(PROVIDERS))
+    .max(PROVIDERS.length * 2)
+    .optional(),
   max_duration: isoDuration.optional(),
   actions: z
     .array(z.enum(["grant", "revoke"]))

@@ -7,12 +7,17 @@ import { migrations } from "../../migrations/index.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
 import { createTestRedis, type TestRedis } from "./redis.ts";
 
+/** Client name → secret. Roles come from the policy a test passes (none: all are submitters). */
 export const TOKENS = {
   tester: "test-secret-0123456789",
   other: "other-secret-0123456789",
   limited: "limited-secret-0123456789",
+  operator: "operator-secret-0123456789",
+  auditor: "auditor-secret-0123456789",
+  awsop: "awsop-secret-0123456789",
 };
-export const auth = (client: keyof typeof TOKENS = "tester") => ({
+export type TestClient = keyof typeof TOKENS;
+export const auth = (client: TestClient = "tester") => ({
   authorization: `Bearer ${TOKENS[client]}`,
 });
 
