@@ -4,6 +4,7 @@
  *   clients:
  *     ticketing:                       # the client name of an API token
  *       role: submitter                # submitter (default) | operator | auditor (lib/auth/authorize.ts)
+ *       rate_limit: { requests: 600, per: PT1M, burst: 100 }  # optional; top-level rate_limit: default
  *       providers: [aws]               # allowed providers (default none)
  *       max_duration: PT8H             # optional ISO 8601: a grant must expire within it
  *       actions: [grant, revoke]       # optional, default both
@@ -82,8 +83,30 @@ export const azureRulesSchema = z.strictObject({
   scope_prefixes: z.array(scopePrefix).max(1000).optional(),
 });
 
+/**
+ * Requests a client may make: `requests` per `per` sustained, at most `burst` at once (default:
+ * `requests`). Counted per client across every API replica (lib/ratelimit).
+ */
+export const rateLimitSchema = z
+  .strictObject({
+    requests: z.number().int().min(1).max(1_000_000),
+    per: z
+      .string()
+      .max(64)
+      .refine((v) => {
+        const ms = parseIsoDuration(v);
+        return ms !== undefined && ms >= 1000 && ms <= 86_400_000 && ms % 1000 === 0;
+      }, "must be an ISO 8601 duration of whole seconds, from PT1S to P1D"),
+    burst: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .refine((r) => r.burst === undefined || r.burst <= r.requests, {
+    path: ["burst"],
+    message: "must not be more than requests",
+  });
+
 export const clientPolicySchema = z.strictObject({
   role: z.enum(ROLES).optional(),
+  rate_limit: rateLimitSchema.optional(),
   providers: z
     .array(z.enum(PROVIDERS))
     .max(PROVIDERS.length * 2)
@@ -98,8 +121,11 @@ export const clientPolicySchema = z.strictObject({
 });
 
 export const policySchema = z.strictObject({
+  /** The limit of every client that sets none (lib/ratelimit/limits.ts has the built-in one). */
+  rate_limit: rateLimitSchema.optional(),
   clients: z.record(clientName, clientPolicySchema),
 });
 
 export type Policy = z.infer<typeof policySchema>;
 export type ClientPolicy = z.infer<typeof clientPolicySchema>;
+export type RateLimitRule = z.infer<typeof rateLimitSchema>;

@@ -23,6 +23,8 @@ const apiEnv = {
   MAX_GRANT_DURATION: isoDuration.prefault("P7D"),
   POLICY_FILE: z.string().optional(),
   RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(2),
+  /** Per-client rate limits (policy file `rate_limit`); "off" is for benchmarks, never production. */
+  RATE_LIMITS: z.enum(["on", "off"]).default("on"),
 };
 
 export type ApiConfig = ReturnType<typeof loadApiConfig>;

@@ -6,6 +6,7 @@ import { createApp } from "../../lib/http/app.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
 import { loadPolicyFile } from "../../lib/policy/load.ts";
 import { checkRedisPolicy } from "../../lib/queue/check-redis-policy.ts";
+import { DEFAULT_RATE_LIMIT } from "../../lib/ratelimit/limits.ts";
 import { createRedis } from "../../lib/redis/connect.ts";
 import { migrations } from "../../migrations/index.ts";
 import { type ApiConfig, DEV_API_TOKENS, loadApiConfig } from "./config.ts";
@@ -47,6 +48,8 @@ async function main() {
     log.warn("no POLICY_FILE: every authenticated client may do everything within MAX_GRANT_DURATION");
   else log.info({ clients: Object.keys(policy.clients) }, "guardrails loaded");
 
+  if (config.RATE_LIMITS === "off") log.warn("RATE_LIMITS=off: no client is rate limited");
+
   const sql = createSql(config.DATABASE_URL, {
     max: config.DB_POOL_MAX,
     timeoutMs: config.DB_TIMEOUT_MS,
@@ -80,6 +83,7 @@ async function main() {
     log,
     clients,
     policy,
+    rateLimits: { enabled: config.RATE_LIMITS === "on", fallback: DEFAULT_RATE_LIMIT },
     now: () => new Date(),
     checkMigrated,
     limits: {
