@@ -6,7 +6,9 @@ import type { Sql } from "../db/connect.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Policy } from "../policy/schema.ts";
 import { type RateLimit, rateLimitFor } from "../ratelimit/limits.ts";
+import { answerWrongMethods } from "./method-not-allowed.ts";
 import { authenticate } from "./middleware/authenticate.ts";
+import { closeOnUnreadBody, declaredBodyLimit } from "./middleware/body-hygiene.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestLogger } from "./middleware/request-logger.ts";
 import { problemHeaders, problemResponse, toProblem } from "./problem.ts";
@@ -47,7 +49,7 @@ export interface AppEnv {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", requestLogger(deps.log));
-  app.route("/", healthRoutes(deps));
+  app.use("*", closeOnUnreadBody(deps.limits.bodyBytes));
   // Everything under /api/v1 is authenticated here, once, before any route can read a body; a
   // route added to any router mounted below is covered without doing anything.
   app.use("/api/v1/*", authenticate(deps.clients, deps.policy));
@@ -62,8 +64,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       rateLimit({ redis: deps.redis, log: deps.log, limitFor, redisTimeoutMs: deps.limits.redisTimeoutMs }),
     );
   }
+  // After authentication, so a caller without a token gets 401 whatever it sends.
+  app.use("*", declaredBodyLimit(deps.limits.bodyBytes));
+
+  app.route("/", healthRoutes(deps));
   app.route("/api/v1", schemaRoutes(deps));
   app.route("/api/v1/requests", requestRoutes(deps));
+  answerWrongMethods(app); // last of the routes: 405 + Allow for every path above
 
   app.notFound(() =>
     problemResponse({

@@ -3,6 +3,7 @@ import { ConfigError } from "../../lib/config/env.ts";
 import { createSql } from "../../lib/db/connect.ts";
 import { assertMigrated, UnmigratedDatabaseError } from "../../lib/db/migrate.ts";
 import { createApp } from "../../lib/http/app.ts";
+import { serveOptions } from "../../lib/http/serve.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
 import { loadPolicyFile } from "../../lib/policy/load.ts";
 import { checkRedisPolicy } from "../../lib/queue/check-redis-policy.ts";
@@ -96,13 +97,7 @@ async function main() {
       retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     },
   });
-  const server = Bun.serve({
-    port: config.PORT,
-    hostname: config.HOST,
-    fetch: app.fetch,
-    // Above our own 64 KiB limit so oversized bodies get our problem+json 413, not Bun's.
-    maxRequestBodySize: 1024 * 1024,
-  });
+  const server = Bun.serve(serveOptions(app, { port: config.PORT, hostname: config.HOST }));
   log.info({ port: server.port, host: config.HOST }, "csecbridge-api listening");
 
   let stopping = false;
