@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { parsePolicyText } from "../../lib/policy/load.ts";
 import { auth, createTestApi, samples, type TestApi, writtenState } from "../helpers/api.ts";
+import { waitUntil } from "../helpers/spawn-service.ts";
 
 // Issue 8: per-client rate limits, counted before any write, headers per
 // draft-ietf-httpapi-ratelimit-headers; one client's hammering does not refuse another's requests.
@@ -18,6 +19,8 @@ clients:
   tester:
     providers: [aws]
     aws: { policy_arns: ["**"] }
+  awsop:
+    rate_limit: { requests: 1, per: PT1S, burst: 1 }
 `;
 
 describe("rate limits per client", () => {
@@ -75,6 +78,31 @@ describe("rate limits per client", () => {
     const after = await writtenState(api);
     expect(after.rows - before.rows).toBe(4);
     expect(after.jobs - before.jobs).toBe(4);
+  });
+
+  test("once refused, a client is refused without a Redis call until its retry time, then served again", async () => {
+    const schema = () => api.get("/api/v1/schema", auth("awsop"));
+    expect((await schema()).status).toBe(200);
+    const refused = await schema();
+    expect(refused.status).toBe(429);
+    // Remove the bucket: a limiter that asked Redis would now allow; the refusal memo does not ask.
+    await api.r.redis.del("ratelimit:awsop");
+    const again = await schema();
+    expect(again.status).toBe(429);
+    expect(Number(again.headers.get("retry-after"))).toBe(1);
+    expect(await api.r.redis.exists("ratelimit:awsop")).toBe(0);
+    // The memo ends when Redis said it would: polling (each poll refused without touching the
+    // bucket) gets a 200 again within the second.
+    let status = 429;
+    await waitUntil(
+      async () => {
+        status = (await schema()).status;
+        return status === 200;
+      },
+      "awsop to be served again",
+      5000,
+    );
+    expect(status).toBe(200);
   });
 
   test("a client without its own limit gets the file's default", async () => {
