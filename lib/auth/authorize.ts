@@ -1,5 +1,5 @@
 /**
- * Who may do what (DESIGN guarantee 6): the role model every endpoint checks, in one place.
+ * Who may do what: the role model every endpoint checks, in one place (docs/security.md).
  *
  * | action            | submitter (default) | operator            | auditor   |
  * | ----------------- | ------------------- | ------------------- | --------- |

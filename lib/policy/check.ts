@@ -9,7 +9,7 @@ import { scopeWithin } from "./scope-prefix.ts";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Applies a client's guardrails to a validated request (DESIGN guarantee 6); throws
+ * Applies a client's guardrails to a validated request (docs/policy.md); throws
  * PolicyDeniedError naming the rule and the refused value, before anything is written.
  * `policy` null means no policy file: everything the schema accepts is allowed (the schema already
  * bounds a grant by MAX_GRANT_DURATION). With a file, whatever is not allowed is denied.

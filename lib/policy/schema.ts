@@ -1,5 +1,5 @@
 /**
- * Per-client guardrails (DESIGN guarantee 6), loaded from POLICY_FILE (JSON or YAML):
+ * Per-client roles, guardrails and rate limits, loaded from POLICY_FILE (JSON or YAML):
  *
  *   clients:
  *     ticketing:                       # the client name of an API token

@@ -1,4 +1,5 @@
 import { parseApiTokens, secretsPerClient } from "../../lib/auth/api-tokens.ts";
+import { roleOf } from "../../lib/auth/authorize.ts";
 import { ConfigError } from "../../lib/config/env.ts";
 import { createSql } from "../../lib/db/connect.ts";
 import { assertMigrated, UnmigratedDatabaseError } from "../../lib/db/migrate.ts";
@@ -46,8 +47,23 @@ async function main() {
     ? await loadPolicyFile(config.POLICY_FILE).catch((e: Error) => fail(e.message))
     : null;
   if (!policy)
-    log.warn("no POLICY_FILE: every authenticated client may do everything within MAX_GRANT_DURATION");
-  else log.info({ clients: Object.keys(policy.clients) }, "guardrails loaded");
+    log.warn(
+      "no POLICY_FILE: every client is a submitter (own requests only) that may submit anything within MAX_GRANT_DURATION",
+    );
+  else {
+    const names = new Set(clients.map((c) => c.name));
+    const roles = Object.fromEntries([...names].map((n) => [n, roleOf(policy, n)]));
+    log.info({ roles }, "policy loaded");
+    const unlisted = [...names].filter((n) => !Object.hasOwn(policy.clients, n));
+    if (unlisted.length > 0) {
+      log.warn(
+        { clients: unlisted },
+        "clients of API_TOKENS not in the policy file: they may submit nothing",
+      );
+    }
+    const tokenless = Object.keys(policy.clients).filter((n) => !names.has(n));
+    if (tokenless.length > 0) log.warn({ clients: tokenless }, "policy file clients without an API token");
+  }
 
   if (config.RATE_LIMITS === "off") log.warn("RATE_LIMITS=off: no client is rate limited");
 

@@ -16,7 +16,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export function requestRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
-  // Order of work (DESIGN.md): authenticate → role → parse → validate → guardrails → INSERT →
+  // Order of work (docs/security.md): authenticate → role → parse → validate → guardrails → INSERT →
   // LPUSH → 202. The role comes before the body is read: an operator or auditor never gets that far.
   app.post("/", async (c) => {
     const caller = c.get("caller");
