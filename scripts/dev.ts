@@ -215,7 +215,8 @@ if (!realCloud) {
 }
 
 // Every service of the system, each a real process as in production.
-start("api", ["bun", "services/api/main.ts"]);
+// CSECBRIDGE_DEV=1 is what allows the public dev token when API_TOKENS is unset: asked for here only.
+start("api", ["bun", "services/api/main.ts"], true, { CSECBRIDGE_DEV: "1" });
 start("scheduler", ["bun", "services/scheduler/main.ts"]);
 start("aws-worker", ["bun", "services/worker/main.ts", "--provider", "aws"], true, cloudEnv);
 start("azure-worker", ["bun", "services/worker/main.ts", "--provider", "azure"], true, cloudEnv);

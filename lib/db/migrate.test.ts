@@ -28,10 +28,36 @@ describe("migration runner", () => {
       expect(await migrate(a, migrations)).toEqual([]);
       await assertMigrated(a, migrations);
       const tables = await a`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`;
-      expect(tables.map((t) => t.tablename)).toEqual(["request_events", "requests", "schema_migrations"]);
+      expect(tables.map((t) => t.tablename)).toEqual([
+        "access_log",
+        "request_events",
+        "requests",
+        "schema_migrations",
+      ]);
     } finally {
       await a.end();
       await b.end();
+    }
+  });
+
+  test("a database missing a migration below the highest applied one is not migrated", async () => {
+    const db = await createEmptyDatabaseName();
+    dbs.push(db);
+    await ensureDatabase(db.url);
+    const sql = createSql(db.url, { max: 1 });
+    try {
+      // Branches reserve numbers: this database got 1 and 3 first; a later build also has 2.
+      const first = [{ version: 1, name: "0001_a", sql: "CREATE TABLE a (x int)" }];
+      const later = [...first, { version: 3, name: "0003_c", sql: "CREATE TABLE c (x int)" }];
+      await migrate(sql, later);
+      const merged = [...later, { version: 2, name: "0002_b", sql: "CREATE TABLE b (x int)" }];
+      const err = await assertMigrated(sql, merged).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnmigratedDatabaseError);
+      expect((err as UnmigratedDatabaseError).missing).toEqual([2]);
+      expect(await migrate(sql, merged)).toEqual(["0002_b"]);
+      await assertMigrated(sql, merged);
+    } finally {
+      await sql.end();
     }
   });
 

@@ -15,8 +15,15 @@ export class UnmigratedDatabaseError extends Error {
   constructor(
     readonly have: number,
     readonly want: number,
+    /** Migrations of this build the database has not applied, by version. */
+    readonly missing: readonly number[] = [],
   ) {
-    super(`database is at migration ${have}, this build needs ${want}: run \`bun run migrate\``);
+    super(
+      `database is at migration ${have}, this build needs ${want}` +
+        (missing.length > 0 ? ` (missing ${missing.join(", ")})` : "") +
+        ": run `bun run migrate`",
+    );
+    this.name = "UnmigratedDatabaseError";
   }
 }
 
@@ -81,15 +88,20 @@ export async function migrate(sql: Sql, all: readonly Migration[]): Promise<stri
   return applied;
 }
 
-/** Services call this at start: refuse to run against a database older than the code. */
+/**
+ * Services call this at start: refuse to run against a database that lacks any migration of this
+ * build. Every version is checked, not only the highest: versions need not be contiguous (branches
+ * reserve numbers), so a database can hold 1 and 3 while this build also needs 2.
+ */
 export async function assertMigrated(sql: Sql, all: readonly Migration[]): Promise<void> {
   const want = Math.max(0, ...all.map((m) => m.version));
-  let have = 0;
+  let applied = new Set<number>();
   try {
-    const [row] = await sql<{ v: number | null }[]>`SELECT max(version) AS v FROM schema_migrations`;
-    have = row?.v ?? 0;
+    const rows = await sql<{ version: number }[]>`SELECT version FROM schema_migrations`;
+    applied = new Set(rows.map((r) => r.version));
   } catch (err) {
-    if ((err as { code?: string }).code !== "42P01") throw err; // undefined_table → 0
+    if ((err as { code?: string }).code !== "42P01") throw err; // undefined_table → nothing applied
   }
-  if (have < want) throw new UnmigratedDatabaseError(have, want);
+  const missing = all.map((m) => m.version).filter((v) => !applied.has(v));
+  if (missing.length > 0) throw new UnmigratedDatabaseError(Math.max(0, ...applied), want, missing);
 }

@@ -58,14 +58,15 @@ export interface NewRequest {
 
 export type InsertResult =
   | { inserted: true; correlationId: string }
-  | { inserted: false; correlationId: string; requestHash: string };
+  | { inserted: false; correlationId: string; requestHash: string; status: RequestStatus };
 
 /**
- * Inserts a PENDING request and its RECEIVED event in one statement (one round trip, atomic).
- * A duration becomes an expiry on the database's clock, the one every expiry decision is taken
- * by (docs/revocation.md), not on the API host's. With an idempotency key already used by this
- * client, inserts nothing and returns the first request's id and hash so the caller can tell a
- * retry from a conflicting reuse.
+ * Inserts a PENDING request and its RECEIVED event (recording the client that asked, for the
+ * audit trail) in one statement (one round trip, atomic). A duration becomes an expiry on the
+ * database's clock, the one every expiry decision is taken by (docs/revocation.md), not on the
+ * API host's. With an idempotency key already used by this client, inserts nothing and returns
+ * the first request's id, hash and current status so the caller can tell a retry from a
+ * conflicting reuse and report where the first one is now.
  */
 export async function insertRequest(sql: Db, r: NewRequest): Promise<InsertResult> {
   const rows = await sql<{ correlation_id: string }[]>`
@@ -80,16 +81,21 @@ export async function insertRequest(sql: Db, r: NewRequest): Promise<InsertResul
       ON CONFLICT (client, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING correlation_id
     ), ev AS (
-      INSERT INTO request_events (correlation_id, kind, to_status)
-      SELECT correlation_id, 'RECEIVED', 'PENDING' FROM ins
+      INSERT INTO request_events (correlation_id, kind, to_status, detail)
+      SELECT correlation_id, 'RECEIVED', 'PENDING', ${sql.json({ by: r.client })} FROM ins
     )
     SELECT correlation_id FROM ins`;
   if (rows[0]) return { inserted: true, correlationId: rows[0].correlation_id };
-  const [first] = await sql<{ correlation_id: string; request_hash: string }[]>`
-    SELECT correlation_id, request_hash FROM requests
+  const [first] = await sql<{ correlation_id: string; request_hash: string; status: RequestStatus }[]>`
+    SELECT correlation_id, request_hash, status FROM requests
     WHERE client = ${r.client} AND idempotency_key = ${r.idempotencyKey}`;
   if (!first) throw new Error("idempotency conflict without a row: the first request was removed meanwhile");
-  return { inserted: false, correlationId: first.correlation_id, requestHash: first.request_hash };
+  return {
+    inserted: false,
+    correlationId: first.correlation_id,
+    requestHash: first.request_hash,
+    status: first.status,
+  };
 }
 
 /**
@@ -102,8 +108,18 @@ export async function deleteUnqueuedRequest(sql: Db, correlationId: string): Pro
   return rows.length > 0;
 }
 
-export async function findRequest(sql: Db, correlationId: string): Promise<RequestRow | undefined> {
-  const [row] = await sql<RequestRow[]>`SELECT * FROM requests WHERE correlation_id = ${correlationId}`;
+/**
+ * One request by id. With `visibleTo` (lib/auth/authorize.ts visibilityFilter) only a request of
+ * that client is found: another client's looks exactly like an unknown id, in the same one query.
+ */
+export async function findRequest(
+  sql: Db,
+  correlationId: string,
+  visibleTo: { client: string } | null = null,
+): Promise<RequestRow | undefined> {
+  const [row] = await sql<RequestRow[]>`
+    SELECT * FROM requests WHERE correlation_id = ${correlationId}
+    ${visibleTo ? sql`AND client = ${visibleTo.client}` : sql``}`;
   return row;
 }
 
@@ -119,7 +135,7 @@ export type EarlyRevokeResult =
 export async function expireGrantNow(
   sql: Sql,
   correlationId: string,
-  by: string,
+  by: { client: string; role: string },
 ): Promise<EarlyRevokeResult> {
   return await sql.begin(async (tx) => {
     const [row] = await tx<
@@ -136,7 +152,7 @@ export async function expireGrantNow(
       UPDATE requests SET revoke_at = least(revoke_at, now()), updated_at = now()
       WHERE correlation_id = ${correlationId} RETURNING *`;
     await tx`INSERT INTO request_events (correlation_id, kind, detail)
-             VALUES (${correlationId}, 'REVOKE_REQUESTED', ${tx.json({ by })})`;
+             VALUES (${correlationId}, 'REVOKE_REQUESTED', ${tx.json({ by: by.client, role: by.role })})`;
     return { ok: true, row: updated ?? row } as const;
   });
 }

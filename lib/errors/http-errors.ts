@@ -69,6 +69,30 @@ export class ConflictError extends AppError {
   readonly retryable = false;
 }
 
+export class MethodNotAllowedError extends AppError {
+  readonly code = "method_not_allowed";
+  readonly retryable = false;
+  constructor(
+    message: string,
+    /** The methods the path does answer, for the Allow header. */
+    readonly allow: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  readonly code = "rate_limited";
+  readonly retryable = true;
+  constructor(
+    message: string,
+    /** Retry-After and the RateLimit fields for the 429 (lib/ratelimit/headers.ts). */
+    readonly headers: Readonly<Record<string, string>>,
+  ) {
+    super(message);
+  }
+}
+
 export class DependencyUnavailableError extends AppError {
   readonly code = "dependency_unavailable";
   readonly retryable = true;
@@ -91,4 +115,6 @@ export type HttpError =
   | PolicyDeniedError
   | IdempotencyConflictError
   | ConflictError
+  | MethodNotAllowedError
+  | RateLimitedError
   | DependencyUnavailableError;

@@ -1,11 +1,17 @@
 import { Hono } from "hono";
 import type { Redis } from "ioredis";
 import type { ApiClient } from "../auth/api-tokens.ts";
+import type { Caller } from "../auth/authorize.ts";
 import type { Sql } from "../db/connect.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Policy } from "../policy/schema.ts";
+import { type RateLimit, rateLimitFor } from "../ratelimit/limits.ts";
+import { answerWrongMethods } from "./method-not-allowed.ts";
+import { authenticate } from "./middleware/authenticate.ts";
+import { closeOnUnreadBody, declaredBodyLimit } from "./middleware/body-hygiene.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestLogger } from "./middleware/request-logger.ts";
-import { problemResponse, toProblem } from "./problem.ts";
+import { problemHeaders, problemResponse, toProblem } from "./problem.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { requestRoutes } from "./routes/requests.ts";
 import { schemaRoutes } from "./routes/schema.ts";
@@ -16,6 +22,12 @@ export interface AppDeps {
   log: Logger;
   clients: readonly ApiClient[];
   policy: Policy | null;
+  rateLimits: {
+    /** Off only for benchmarks that compare with and without (RATE_LIMITS=off). */
+    enabled: boolean;
+    /** The limit of a client the policy gives none (DEFAULT_RATE_LIMIT in production). */
+    fallback: RateLimit;
+  };
   now: () => Date;
   /** Resolves when the database has every migration this build needs (checked lazily by /readyz). */
   checkMigrated: () => Promise<void>;
@@ -31,15 +43,34 @@ export interface AppDeps {
 }
 
 export interface AppEnv {
-  Variables: { client: string; correlationId?: string };
+  Variables: { client: string; caller: Caller; correlationId?: string };
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", requestLogger(deps.log));
+  app.use("*", closeOnUnreadBody(deps.limits.bodyBytes));
+  // Everything under /api/v1 is authenticated here, once, before any route can read a body; a
+  // route added to any router mounted below is covered without doing anything.
+  app.use("/api/v1/*", authenticate(deps.clients, deps.policy));
+  if (deps.rateLimits.enabled) {
+    // Resolved once per configured client: the policy does not change while the process runs.
+    const limits = new Map<string, RateLimit>(
+      deps.clients.map((c) => [c.name, rateLimitFor(deps.policy, c.name, deps.rateLimits.fallback)]),
+    );
+    const limitFor = (client: string) => limits.get(client) ?? deps.rateLimits.fallback;
+    app.use(
+      "/api/v1/*",
+      rateLimit({ redis: deps.redis, log: deps.log, limitFor, redisTimeoutMs: deps.limits.redisTimeoutMs }),
+    );
+  }
+  // After authentication, so a caller without a token gets 401 whatever it sends.
+  app.use("*", declaredBodyLimit(deps.limits.bodyBytes));
+
   app.route("/", healthRoutes(deps));
   app.route("/api/v1", schemaRoutes(deps));
   app.route("/api/v1/requests", requestRoutes(deps));
+  answerWrongMethods(app); // last of the routes: 405 + Allow for every path above
 
   app.notFound(() =>
     problemResponse({
@@ -56,10 +87,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (problem.status >= 500) {
       deps.log.error({ err, correlation_id: c.get("correlationId") }, "request failed");
     }
-    const headers: Record<string, string> =
-      problem.status === 503 ? { "retry-after": String(deps.limits.retryAfterSeconds) } : {};
-    if (problem.status === 401) headers["www-authenticate"] = 'Bearer realm="csecbridge"';
-    return problemResponse(problem, headers);
+    return problemResponse(problem, problemHeaders(err, problem, deps.limits.retryAfterSeconds));
   });
   return app;
 }

@@ -7,9 +7,11 @@ import {
   IdempotencyConflictError,
   InvalidIdError,
   MalformedJsonError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   PolicyDeniedError,
+  RateLimitedError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -39,6 +41,8 @@ const HTTP_ERRORS = [
   PolicyDeniedError,
   IdempotencyConflictError,
   ConflictError,
+  MethodNotAllowedError,
+  RateLimitedError,
   DependencyUnavailableError,
 ];
 
@@ -69,6 +73,10 @@ function describe(err: HttpError): { status: number; title: string } {
       return { status: 409, title: "Idempotency key reused with another body" };
     case "conflict":
       return { status: 409, title: "Conflict" };
+    case "method_not_allowed":
+      return { status: 405, title: "Method not allowed" };
+    case "rate_limited":
+      return { status: 429, title: "Too many requests" };
     case "dependency_unavailable":
       return { status: 503, title: "Service unavailable" };
   }
@@ -90,6 +98,20 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof ValidationError) problem.errors = err.issues;
   if (err instanceof PolicyDeniedError) problem.rule = err.rule;
   return problem;
+}
+
+/** Headers a problem needs besides its body (RFC 9110 / 6750 / the rate-limit draft). */
+export function problemHeaders(
+  err: unknown,
+  problem: Problem,
+  retryAfterSeconds: number,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (problem.status === 503) headers["retry-after"] = String(retryAfterSeconds);
+  if (problem.status === 401) headers["www-authenticate"] = 'Bearer realm="csecbridge"';
+  if (err instanceof MethodNotAllowedError) headers.allow = err.allow.join(", ");
+  if (err instanceof RateLimitedError) Object.assign(headers, err.headers);
+  return headers;
 }
 
 export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {

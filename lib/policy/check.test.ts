@@ -66,6 +66,14 @@ describe("a client limited to AWS and arn:aws:iam::aws:policy/ReadOnly* for 8 ho
     expectAllowed(readOnly, { ...awsManaged, duration: "PT8H" });
   });
 
+  test("is refused a policy below a ReadOnly path: * does not cross /", () => {
+    const below = {
+      type: "managed_policy",
+      policy_arn: "arn:aws:iam::aws:policy/ReadOnly/AdministratorAccess",
+    };
+    expectDenied(readOnly, { ...awsManaged, permission: below }, "aws.policy_arns", "ReadOnly/Administrator");
+  });
+
   test("is refused Azure", () => {
     expectDenied(readOnly, azureByName, "providers", "azure");
   });
@@ -118,7 +126,7 @@ describe("rule: clients", () => {
 });
 
 describe("rule: actions", () => {
-  const grantOnly = policyFor({ providers: ["aws"], actions: ["grant"], aws: { policy_arns: ["*"] } });
+  const grantOnly = policyFor({ providers: ["aws"], actions: ["grant"], aws: { policy_arns: ["**"] } });
   const { duration: _, ...rest } = awsManaged;
   const revoke = { ...rest, action: "revoke" };
 
@@ -128,7 +136,7 @@ describe("rule: actions", () => {
   });
 
   test("both actions by default", () => {
-    expectAllowed(policyFor({ providers: ["aws"], aws: { policy_arns: ["*"] } }), revoke);
+    expectAllowed(policyFor({ providers: ["aws"], aws: { policy_arns: ["**"] } }), revoke);
   });
 
   test("a revoke is held to the permission rules too, but not to max_duration", () => {
@@ -166,20 +174,20 @@ describe("AWS rules", () => {
     expectAllowed(p, group("oncall-db"));
     expectDenied(p, group("admins"), "aws.groups", "admins");
     expectDenied(p, group("developers2"), "aws.groups", "developers2");
-    expectDenied(rules({ policy_arns: ["*"] }), awsGroup, "aws.groups", "developers");
+    expectDenied(rules({ policy_arns: ["**"] }), awsGroup, "aws.groups", "developers");
   });
 
   test("aws.inline_policies: off unless true; the document is never echoed", () => {
     expectAllowed(rules({ inline_policies: true }), awsInline);
     expectDenied(rules({ inline_policies: false }), awsInline, "aws.inline_policies", "read-reports");
-    const e = denial(rules({ policy_arns: ["*"], groups: ["*"] }), awsInline);
+    const e = denial(rules({ policy_arns: ["**"], groups: ["*"] }), awsInline);
     expect(e?.rule).toBe("aws.inline_policies");
     expect(e?.message).not.toContain("s3:GetObject");
     expect(e?.message).not.toContain("arn:aws:s3");
   });
 
   test("aws.principals: globs over <type>/<name>; all when absent", () => {
-    const p = rules({ policy_arns: ["*"], principals: ["user/*", "role/app-?"] });
+    const p = rules({ policy_arns: ["**"], principals: ["user/*", "role/app-?"] });
     expectAllowed(p, awsManaged);
     expectAllowed(p, { ...awsManaged, principal: { type: "role", name: "app-1" } });
     expectDenied(
@@ -194,7 +202,7 @@ describe("AWS rules", () => {
       "aws.principals",
       "group/alice",
     );
-    expectAllowed(rules({ policy_arns: ["*"] }), {
+    expectAllowed(rules({ policy_arns: ["**"] }), {
       ...awsManaged,
       principal: { type: "role", name: "anything" },
     });

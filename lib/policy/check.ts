@@ -1,6 +1,6 @@
 import { parseIsoDuration } from "../config/env.ts";
 import { PolicyDeniedError } from "../errors/http-errors.ts";
-import type { AwsRequest, AzureRequest, ParsedRequest } from "../schemas/request.ts";
+import type { AwsRequest, AzureRequest, ParsedRequest, RequestPayload } from "../schemas/request.ts";
 import { roleGuid } from "../schemas/request.ts";
 import { compileGlob } from "./glob.ts";
 import type { ClientPolicy, Policy } from "./schema.ts";
@@ -9,7 +9,7 @@ import { scopeWithin } from "./scope-prefix.ts";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Applies a client's guardrails to a validated request (DESIGN guarantee 6); throws
+ * Applies a client's guardrails to a validated request (docs/policy.md); throws
  * PolicyDeniedError naming the rule and the refused value, before anything is written.
  * `policy` null means no policy file: everything the schema accepts is allowed (the schema already
  * bounds a grant by MAX_GRANT_DURATION). With a file, whatever is not allowed is denied.
@@ -27,7 +27,7 @@ export function checkPolicy(policy: Policy | null, client: string, req: ParsedRe
   if (!(rules.actions ?? ["grant", "revoke"]).includes(payload.action)) {
     deny("actions", `client "${client}" may not ${payload.action}`);
   }
-  if (!rules.providers.includes(payload.provider)) {
+  if (!(rules.providers ?? []).includes(payload.provider)) {
     deny("providers", `client "${client}" may not use provider ${payload.provider}`);
   }
   if (payload.provider === "aws") checkAws(rules, client, payload);
@@ -102,4 +102,25 @@ function checkDuration(rules: ClientPolicy, client: string, req: ParsedRequest, 
       `client "${client}" may grant for at most ${rules.max_duration}, not until ${req.expiresAt.toISOString()}`,
     );
   }
+}
+
+/**
+ * Guardrails for revoking an existing grant early (POST /api/v1/requests/{id}/revoke): the asking
+ * client's rules applied to the grant's access as if the client had itself asked to revoke it —
+ * `actions` must include revoke, and the provider, principal, permission and scope rules apply;
+ * `max_duration` does not (a revoke has no expiry). The grant's owner gets no pass: a submitter
+ * revoking its own grant is held to its rules like anyone else.
+ */
+export function checkRevokePolicy(
+  policy: Policy | null,
+  client: string,
+  grant: RequestPayload,
+  now: Date,
+): void {
+  checkPolicy(
+    policy,
+    client,
+    { payload: { ...grant, action: "revoke" }, expiresAt: null, durationMs: null },
+    now,
+  );
 }

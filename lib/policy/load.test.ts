@@ -150,6 +150,53 @@ describe("loadPolicyFile", () => {
     expect(await failure(toml)).toContain(toml);
   });
 
+  test("roles and rate limits, per client and as the file's default", async () => {
+    const policy = await loadPolicyFile(
+      await file(
+        "roles.yaml",
+        `rate_limit: { requests: 600, per: PT1M, burst: 100 }
+clients:
+  dashboard:
+    role: operator
+    providers: [aws]
+    aws: { policy_arns: ["arn:aws:iam::aws:policy/**"] }
+    rate_limit: { requests: 100, per: PT1S }
+  audit:
+    role: auditor
+`,
+      ),
+    );
+    expect(policy.rate_limit).toEqual({ requests: 600, per: "PT1M", burst: 100 });
+    expect(policy.clients.dashboard?.role).toBe("operator");
+    expect(policy.clients.dashboard?.rate_limit).toEqual({ requests: 100, per: "PT1S" });
+    expect(policy.clients.audit).toEqual({ role: "auditor" });
+  });
+
+  test("a bad role or rate limit is refused by path", async () => {
+    const path = await file(
+      "bad-roles.yaml",
+      `rate_limit: { requests: 0, per: PT1M }
+clients:
+  a: { role: admin }
+  b: { rate_limit: { requests: 10, per: PT0.5S } }
+  c: { rate_limit: { requests: 10, per: PT1M, burst: 11 } }
+  d: { rate_limit: { requests: 10, per: PT1M, brust: 5 } }
+  e: { rate_limit: { requests: 10, per: P2D } }
+`,
+    );
+    const message = await failure(path);
+    for (const where of [
+      "rate_limit.requests",
+      "clients.a.role",
+      "clients.b.rate_limit.per",
+      "clients.c.rate_limit.burst",
+      "clients.d.rate_limit.brust: unknown key",
+      "clients.e.rate_limit.per",
+    ]) {
+      expect(message).toContain(where);
+    }
+  });
+
   test("a client with no providers is valid: it may do nothing", async () => {
     const policy = await loadPolicyFile(await file("none.json", '{"clients": {"idle": {"providers": []}}}'));
     expect(policy.clients.idle?.providers).toEqual([]);

@@ -1,13 +1,15 @@
 /**
- * Per-client guardrails (DESIGN guarantee 6), loaded from POLICY_FILE (JSON or YAML):
+ * Per-client roles, guardrails and rate limits, loaded from POLICY_FILE (JSON or YAML):
  *
  *   clients:
  *     ticketing:                       # the client name of an API token
- *       providers: [aws]               # allowed providers (required)
+ *       role: submitter                # submitter (default) | operator | auditor (lib/auth/authorize.ts)
+ *       rate_limit: { requests: 600, per: PT1M, burst: 100 }  # optional; top-level rate_limit: default
+ *       providers: [aws]               # allowed providers (default none)
  *       max_duration: PT8H             # optional ISO 8601: a grant must expire within it
  *       actions: [grant, revoke]       # optional, default both
  *       aws:
- *         policy_arns: ["arn:aws:iam::aws:policy/ReadOnly*"]  # globs (* and ?), case-sensitive
+ *         policy_arns: ["arn:aws:iam::aws:policy/ReadOnly*"]  # globs (* ** ?, see glob.ts), case-sensitive
  *         groups: ["developers", "oncall-*"]                   # globs, case-sensitive
  *         inline_policies: false       # may the client send inline policies (default false)
  *         principals: ["user/*"]       # optional globs over "<type>/<name>", default all
@@ -22,6 +24,14 @@
 import { z } from "zod";
 import { parseIsoDuration } from "../config/env.ts";
 import { PROVIDERS } from "../schemas/request.ts";
+
+/**
+ * What a client may do besides its guardrails (lib/auth/authorize.ts has the table):
+ * submitter (the default) its own requests only; operator reads and revokes across clients;
+ * auditor reads everything and writes nothing.
+ */
+export const ROLES = ["submitter", "operator", "auditor"] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Same shape as the client names API_TOKENS accepts (lib/auth/api-tokens.ts). */
 const clientName = z
@@ -73,8 +83,34 @@ export const azureRulesSchema = z.strictObject({
   scope_prefixes: z.array(scopePrefix).max(1000).optional(),
 });
 
+/**
+ * Requests a client may make: `requests` per `per` sustained, at most `burst` at once (default:
+ * `requests`). Counted per client across every API replica (lib/ratelimit).
+ */
+export const rateLimitSchema = z
+  .strictObject({
+    requests: z.number().int().min(1).max(1_000_000),
+    per: z
+      .string()
+      .max(64)
+      .refine((v) => {
+        const ms = parseIsoDuration(v);
+        return ms !== undefined && ms >= 1000 && ms <= 86_400_000 && ms % 1000 === 0;
+      }, "must be an ISO 8601 duration of whole seconds, from PT1S to P1D"),
+    burst: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .refine((r) => r.burst === undefined || r.burst <= r.requests, {
+    path: ["burst"],
+    message: "must not be more than requests",
+  });
+
 export const clientPolicySchema = z.strictObject({
-  providers: z.array(z.enum(PROVIDERS)).max(PROVIDERS.length * 2),
+  role: z.enum(ROLES).optional(),
+  rate_limit: rateLimitSchema.optional(),
+  providers: z
+    .array(z.enum(PROVIDERS))
+    .max(PROVIDERS.length * 2)
+    .optional(),
   max_duration: isoDuration.optional(),
   actions: z
     .array(z.enum(["grant", "revoke"]))
@@ -85,8 +121,11 @@ export const clientPolicySchema = z.strictObject({
 });
 
 export const policySchema = z.strictObject({
+  /** The limit of every client that sets none (lib/ratelimit/limits.ts has the built-in one). */
+  rate_limit: rateLimitSchema.optional(),
   clients: z.record(clientName, clientPolicySchema),
 });
 
 export type Policy = z.infer<typeof policySchema>;
 export type ClientPolicy = z.infer<typeof clientPolicySchema>;
+export type RateLimitRule = z.infer<typeof rateLimitSchema>;

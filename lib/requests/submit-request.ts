@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Sql } from "../db/connect.ts";
-import { deleteUnqueuedRequest, insertRequest } from "../db/requests.ts";
+import { deleteUnqueuedRequest, insertRequest, type RequestStatus } from "../db/requests.ts";
 import { DependencyUnavailableError, IdempotencyConflictError } from "../errors/http-errors.ts";
 import { guarded } from "../http/dependency.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -25,6 +25,8 @@ export interface SubmitResult {
   correlationId: string;
   /** True when an Idempotency-Key matched an earlier identical request: nothing new was written. */
   replayed: boolean;
+  /** The request's status now: PENDING when new, wherever the first one has got to on a replay. */
+  status: RequestStatus;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function submitRequest(
     if (result.requestHash !== hash) {
       throw new IdempotencyConflictError("Idempotency-Key was already used with a different body");
     }
-    return { correlationId: result.correlationId, replayed: true };
+    return { correlationId: result.correlationId, replayed: true, status: result.status };
   }
 
   const job = newJob(
@@ -90,5 +92,5 @@ export async function submitRequest(
     // or unknown (the committed row stands and the reconciler will queue it): it will happen.
     if (removed === true) throw err;
   }
-  return { correlationId, replayed: false };
+  return { correlationId, replayed: false, status: "PENDING" };
 }

@@ -52,6 +52,9 @@ describe("valid AWS requests", () => {
       [{ type: "role", name: "deployer" }, "arn:aws:iam::123456789012:policy/team/app/deploy-policy"],
       [{ type: "group", name: "auditors" }, "arn:aws-cn:iam::aws:policy/SecurityAudit"],
       [{ type: "user", name: "svc+ci=1,x.y@z_w-v" }, "arn:aws-us-gov:iam::123456789012:policy/Ops"],
+      // Dots inside a segment are ordinary characters; only whole "." / ".." segments are refused.
+      [{ type: "user", name: "alice" }, "arn:aws:iam::123456789012:policy/.team/..x/a.b..c"],
+      [{ type: "user", name: "alice" }, "arn:aws:iam::123456789012:policy/..."],
     ] as const) {
       const v = accept({ ...awsManaged, principal, permission: { type: "managed_policy", policy_arn: arn } });
       expect(v.payload.provider === "aws" && v.payload.principal).toEqual(principal);
@@ -242,6 +245,17 @@ describe("identifiers", () => {
     "arn:azure:iam::aws:policy/x",
     ` arn:aws:iam::aws:policy/ReadOnlyAccess`,
     `arn:aws:iam::aws:policy/${"x".repeat(129)}`,
+    // Dot segments and empty segments: read one way by a guardrail, another by a path resolver.
+    "arn:aws:iam::aws:policy/ReadOnly/../AdministratorAccess",
+    "arn:aws:iam::aws:policy/../AdministratorAccess",
+    "arn:aws:iam::aws:policy/./ReadOnlyAccess",
+    "arn:aws:iam::aws:policy/team/.",
+    "arn:aws:iam::aws:policy/team/..",
+    "arn:aws:iam::aws:policy/..",
+    "arn:aws:iam::aws:policy/.",
+    "arn:aws:iam::aws:policy//x",
+    "arn:aws:iam::aws:policy/team//x",
+    "arn:aws:iam::aws:policy/team/",
   ])("invalid policy ARN %p", (policy_arn) => {
     expect(refuse({ ...awsManaged, permission: { type: "managed_policy", policy_arn } })).toEqual([
       "/permission/policy_arn",

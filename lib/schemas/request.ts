@@ -43,12 +43,17 @@ const iamName = (max: number) =>
     .max(max)
     .regex(/^[\w+=,.@-]+$/, "must be an IAM name ([A-Za-z0-9+=,.@_-])");
 
+/**
+ * A managed policy ARN. Every path segment and the name are non-empty and neither "." nor "..":
+ * `policy/ReadOnly/../AdministratorAccess` or `policy//x` would be read one way by a guardrail
+ * pattern and another by whatever resolves paths later, so they are refused outright.
+ */
 export const awsPolicyArn = z
   .string()
   .max(2048)
   .regex(
-    /^arn:aws(?:-cn|-us-gov)?:iam::(?:aws|\d{12}):policy\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/,
-    "must be an IAM policy ARN (arn:aws:iam::<account|aws>:policy/<path/>name)",
+    /^arn:aws(?:-cn|-us-gov)?:iam::(?:aws|\d{12}):policy\/(?:(?!\.\.?\/)[\w+=,.@-]+\/)*(?!\.\.?$)[\w+=,.@-]{1,128}$/,
+    "must be an IAM policy ARN (arn:aws:iam::<account|aws>:policy/<path/>name) without empty, . or .. segments",
   );
 
 const stringOrList = (max: number) =>

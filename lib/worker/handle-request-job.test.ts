@@ -249,7 +249,7 @@ describe("repro: Azure overlaps end right whichever grant ends first", () => {
     const second = await h.submit(azureGrant({ name: "Reader" }));
     await h.run(second.job); // 409 RoleAssignmentExists: the first one's assignment holds it
     expect(azureAssignments(READER)).toHaveLength(1);
-    await expireGrantNow(h.api.db.sql, second.id, "tester");
+    await expireGrantNow(h.api.db.sql, second.id, { client: "tester", role: "submitter" });
     await runRevocation(second.id);
     expect((await h.row(second.id)).revocation_status).toBe("SKIPPED");
     expect(azureAssignments(READER)).toHaveLength(1);

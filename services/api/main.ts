@@ -1,11 +1,14 @@
-import { parseApiTokens } from "../../lib/auth/api-tokens.ts";
+import { parseApiTokens, secretsPerClient } from "../../lib/auth/api-tokens.ts";
+import { roleOf } from "../../lib/auth/authorize.ts";
 import { ConfigError } from "../../lib/config/env.ts";
 import { createSql } from "../../lib/db/connect.ts";
 import { assertMigrated, UnmigratedDatabaseError } from "../../lib/db/migrate.ts";
 import { createApp } from "../../lib/http/app.ts";
+import { serveOptions } from "../../lib/http/serve.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
 import { loadPolicyFile } from "../../lib/policy/load.ts";
 import { checkRedisPolicy } from "../../lib/queue/check-redis-policy.ts";
+import { DEFAULT_RATE_LIMIT } from "../../lib/ratelimit/limits.ts";
 import { createRedis } from "../../lib/redis/connect.ts";
 import { migrations } from "../../migrations/index.ts";
 import { type ApiConfig, DEV_API_TOKENS, loadApiConfig } from "./config.ts";
@@ -37,15 +40,32 @@ async function main() {
   if (config.usingDevTokens) {
     log.warn(
       { client: "dev" },
-      `API_TOKENS not set: development token in use: Bearer ${DEV_API_TOKENS.split(":")[1]}`,
+      `CSECBRIDGE_DEV=1 and no API_TOKENS: development token in use: Bearer ${DEV_API_TOKENS.split(":")[1]}`,
     );
-  }
+  } else log.info({ secrets_per_client: secretsPerClient(clients) }, "API tokens loaded");
   const policy = config.POLICY_FILE
     ? await loadPolicyFile(config.POLICY_FILE).catch((e: Error) => fail(e.message))
     : null;
   if (!policy)
-    log.warn("no POLICY_FILE: every authenticated client may do everything within MAX_GRANT_DURATION");
-  else log.info({ clients: Object.keys(policy.clients) }, "guardrails loaded");
+    log.warn(
+      "no POLICY_FILE: every client is a submitter (own requests only) that may submit anything within MAX_GRANT_DURATION",
+    );
+  else {
+    const names = new Set(clients.map((c) => c.name));
+    const roles = Object.fromEntries([...names].map((n) => [n, roleOf(policy, n)]));
+    log.info({ roles }, "policy loaded");
+    const unlisted = [...names].filter((n) => !Object.hasOwn(policy.clients, n));
+    if (unlisted.length > 0) {
+      log.warn(
+        { clients: unlisted },
+        "clients of API_TOKENS not in the policy file: they may submit nothing",
+      );
+    }
+    const tokenless = Object.keys(policy.clients).filter((n) => !names.has(n));
+    if (tokenless.length > 0) log.warn({ clients: tokenless }, "policy file clients without an API token");
+  }
+
+  if (config.RATE_LIMITS === "off") log.warn("RATE_LIMITS=off: no client is rate limited");
 
   const sql = createSql(config.DATABASE_URL, {
     max: config.DB_POOL_MAX,
@@ -80,6 +100,7 @@ async function main() {
     log,
     clients,
     policy,
+    rateLimits: { enabled: config.RATE_LIMITS === "on", fallback: DEFAULT_RATE_LIMIT },
     now: () => new Date(),
     checkMigrated,
     limits: {
@@ -92,13 +113,7 @@ async function main() {
       retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     },
   });
-  const server = Bun.serve({
-    port: config.PORT,
-    hostname: config.HOST,
-    fetch: app.fetch,
-    // Above our own 64 KiB limit so oversized bodies get our problem+json 413, not Bun's.
-    maxRequestBodySize: 1024 * 1024,
-  });
+  const server = Bun.serve(serveOptions(app, { port: config.PORT, hostname: config.HOST }));
   log.info({ port: server.port, host: config.HOST }, "csecbridge-api listening");
 
   let stopping = false;

@@ -30,6 +30,20 @@ describe("Idempotency-Key", () => {
     });
   });
 
+  test("a replay reports the first request's current status, not PENDING", async () => {
+    const body = samples.awsManaged();
+    const first = await api.post(body, { "idempotency-key": "ticket-44" });
+    const { correlation_id, status } = (await first.json()) as { correlation_id: string; status: string };
+    expect(status).toBe("PENDING");
+    for (const now of ["PROCESSING", "SUCCESS", "FAILED"]) {
+      await api.db.sql`UPDATE requests SET status = ${now} WHERE correlation_id = ${correlation_id}`;
+      const replay = await api.post(body, { "idempotency-key": "ticket-44" });
+      expect(replay.status).toBe(202);
+      expect(replay.headers.get("idempotent-replayed")).toBe("true");
+      expect(await replay.json()).toEqual({ correlation_id, status: now });
+    }
+  });
+
   test("same key, other body → 409 and nothing written", async () => {
     await api.post(samples.awsManaged(), { "idempotency-key": "ticket-43" });
     const before = await writtenState(api);

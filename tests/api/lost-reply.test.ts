@@ -4,6 +4,7 @@ import { createApp } from "../../lib/http/app.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
 import { createRedis, type Redis } from "../../lib/redis/connect.ts";
 import { awsGrant, startWorkerHarness, type WorkerHarness } from "../fixtures/worker-harness.ts";
+import { TEST_FALLBACK_LIMIT } from "../helpers/api.ts";
 import { waitUntil } from "../helpers/spawn-service.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 
@@ -34,6 +35,7 @@ beforeEach(async () => {
     policy: null,
     now: () => new Date(),
     checkMigrated: async () => {},
+    rateLimits: { enabled: false, fallback: TEST_FALLBACK_LIMIT },
     limits: {
       bodyBytes: 65536,
       maxGrantDurationMs: 86_400_000,

@@ -132,6 +132,15 @@ describe("POST /api/v1/requests: bad input and bad callers get a 4xx problem and
         },
         ["/permission/policy_arn"],
       ],
+      ...[
+        "arn:aws:iam::aws:policy/ReadOnly/../AdministratorAccess",
+        "arn:aws:iam::aws:policy/./ReadOnlyAccess",
+        "arn:aws:iam::aws:policy//AdministratorAccess",
+      ].map((arn): [string, unknown, string[]] => [
+        `ARN with a dot or empty segment (${arn.slice(24)})`,
+        { ...samples.awsManaged(), permission: { type: "managed_policy", policy_arn: arn } },
+        ["/permission/policy_arn"],
+      ]),
       ["invalid scope", { ...samples.azureReader(), scope: "/subscriptions/not-a-guid" }, ["/scope"]],
       [
         "invalid principal UUID",

@@ -7,6 +7,7 @@ import { createApp } from "../../lib/http/app.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
 import { createRedis, type Redis } from "../../lib/redis/connect.ts";
 import { migrations } from "../../migrations/index.ts";
+import { TEST_FALLBACK_LIMIT } from "../helpers/api.ts";
 import { type Service, spawnService, waitUntil } from "../helpers/spawn-service.ts";
 import {
   type ThrowawayPostgres,
@@ -70,6 +71,7 @@ describe("chaos: every accepted request ends final and every due revocation happ
       log: createLogger({ service: "chaos-api", level: "silent" }),
       clients: parseApiTokens(`chaos:${TOKEN}`, { minSecretLength: 8 }),
       policy: null,
+      rateLimits: { enabled: true, fallback: TEST_FALLBACK_LIMIT },
       now: () => new Date(),
       checkMigrated: () => assertMigrated(sql, migrations),
       limits: {

@@ -7,12 +7,17 @@ import { migrations } from "../../migrations/index.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
 import { createTestRedis, type TestRedis } from "./redis.ts";
 
+/** Client name → secret. Roles come from the policy a test passes (none: all are submitters). */
 export const TOKENS = {
   tester: "test-secret-0123456789",
   other: "other-secret-0123456789",
   limited: "limited-secret-0123456789",
+  operator: "operator-secret-0123456789",
+  auditor: "auditor-secret-0123456789",
+  awsop: "awsop-secret-0123456789",
 };
-export const auth = (client: keyof typeof TOKENS = "tester") => ({
+export type TestClient = keyof typeof TOKENS;
+export const auth = (client: TestClient = "tester") => ({
   authorization: `Bearer ${TOKENS[client]}`,
 });
 
@@ -28,8 +33,14 @@ export interface TestApi {
 }
 
 /** The real app over a fresh database and a fresh Redis key namespace; requests via app.request(). */
+/**
+ * Limits on, through the real Redis script, but for clients the policy gives no limit so high
+ * that polling tests never meet them; rate-limit tests set their own in the policy.
+ */
+export const TEST_FALLBACK_LIMIT = { requests: 1_000_000, perMs: 1000, burst: 1_000_000 };
+
 export async function createTestApi(
-  opts: { policy?: Policy | null; maxGrantDurationMs?: number } = {},
+  opts: { policy?: Policy | null; maxGrantDurationMs?: number; rateLimits?: boolean } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
   const r = await createTestRedis();
@@ -50,6 +61,7 @@ export async function createTestApi(
       { minSecretLength: 8 },
     ),
     policy: opts.policy ?? null,
+    rateLimits: { enabled: opts.rateLimits ?? true, fallback: TEST_FALLBACK_LIMIT },
     now: () => new Date(),
     checkMigrated: () => assertMigrated(db.sql, migrations),
     limits: {

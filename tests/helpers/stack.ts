@@ -1,4 +1,5 @@
 import { type RunningCloudsim, startCloudsim } from "../../lib/cloudsim/server.ts";
+import type { Policy } from "../../lib/policy/schema.ts";
 import { auth, createTestApi, type TestApi } from "./api.ts";
 import { type Service, spawnService, waitUntil } from "./spawn-service.ts";
 
@@ -30,8 +31,8 @@ export const AZURE_SUB = "6f1d2b7a-0c1e-4a7b-9d3e-5c2a1b0f9e8d";
 export const AZURE_RG = `/subscriptions/${AZURE_SUB}/resourceGroups/rg-dev`;
 export const AZURE_USER = "0b9f7c1e-6a53-4b5e-9a39-2f8d9f3c1a11";
 
-export async function startStack(): Promise<Stack> {
-  const api = await createTestApi();
+export async function startStack(opts: { policy?: Policy | null } = {}): Promise<Stack> {
+  const api = await createTestApi(opts);
   const cloud = await startCloudsim();
   seedCloud(cloud);
   const workers: Service[] = [];

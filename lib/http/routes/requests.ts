@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { assertMay } from "../../auth/authorize.ts";
 import { InvalidIdError, ValidationError } from "../../errors/http-errors.ts";
 import { checkPolicy } from "../../policy/check.ts";
 import { revokeEarly } from "../../requests/early-revoke.ts";
@@ -6,18 +7,20 @@ import { readStatus } from "../../requests/read-status.ts";
 import { submitRequest } from "../../requests/submit-request.ts";
 import { parseRequestPayload } from "../../schemas/request.ts";
 import type { AppDeps, AppEnv } from "../app.ts";
-import { authenticate } from "../middleware/authenticate.ts";
 import { readJsonBody } from "../read-json-body.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** The request endpoints; authenticated by app.ts (every route below sees `caller`). */
 export function requestRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
-  app.use("*", authenticate(deps.clients));
 
-  // Order of work (DESIGN.md): authenticate → parse → validate → guardrails → INSERT → LPUSH → 202.
+  // Order of work (docs/security.md): authenticate → role → parse → validate → guardrails → INSERT →
+  // LPUSH → 202. The role comes before the body is read: an operator or auditor never gets that far.
   app.post("/", async (c) => {
+    const caller = c.get("caller");
+    assertMay(caller, "submit");
     const idempotencyKey = c.req.header("idempotency-key") ?? null;
     if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ValidationError("invalid Idempotency-Key header", [
@@ -28,10 +31,10 @@ export function requestRoutes(deps: AppDeps) {
     const now = deps.now();
     const parsed = parseRequestPayload(body, { now, maxDurationMs: deps.limits.maxGrantDurationMs });
     if (!parsed.ok) throw new ValidationError("the request does not match the schema", parsed.issues);
-    const client = c.get("client");
+    const client = caller.name;
     checkPolicy(deps.policy, client, parsed.value, now);
 
-    const { correlationId, replayed } = await submitRequest(
+    const { correlationId, replayed, status } = await submitRequest(
       {
         sql: deps.sql,
         redis: deps.redis,
@@ -47,7 +50,8 @@ export function requestRoutes(deps: AppDeps) {
     c.set("correlationId", correlationId);
     const headers: Record<string, string> = { location: `/api/v1/requests/${correlationId}` };
     if (replayed) headers["idempotent-replayed"] = "true";
-    return c.json({ correlation_id: correlationId, status: "PENDING" }, 202, headers);
+    // A replay reports where the first request has got to, not the PENDING it started as.
+    return c.json({ correlation_id: correlationId, status }, 202, headers);
   });
 
   app.get("/:id", async (c) => {
@@ -68,10 +72,13 @@ export function requestRoutes(deps: AppDeps) {
         redisTimeoutMs: deps.limits.redisTimeoutMs,
       },
       correlationId,
+      c.get("caller"),
     );
     return c.json(view, 200, { "x-cache": cache, "cache-control": "no-store" });
   });
   app.post("/:id/revoke", async (c) => {
+    const caller = c.get("caller");
+    assertMay(caller, "revoke"); // an auditor is refused whatever the id: nothing is looked up
     const id = c.req.param("id");
     if (!UUID.test(id)) throw new InvalidIdError("correlation id must be a UUID");
     const correlationId = id.toLowerCase();
@@ -81,11 +88,13 @@ export function requestRoutes(deps: AppDeps) {
         sql: deps.sql,
         redis: deps.redis,
         log: deps.log,
+        policy: deps.policy,
+        now: deps.now,
         dbTimeoutMs: deps.limits.dbTimeoutMs,
         redisTimeoutMs: deps.limits.redisTimeoutMs,
       },
       correlationId,
-      c.get("client"),
+      caller,
     );
     return c.json({ correlation_id: correlationId, status, revocation: "requested" }, 202, {
       location: `/api/v1/requests/${correlationId}`,
