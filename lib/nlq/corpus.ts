@@ -463,6 +463,7 @@ const clients = group(MON, [
     "failed grants from client hr for alice",
     { status: FAILED, action: grant, client: ["hr"], principal: ["alice"] },
   ],
+  ["client aws1", { client: ["aws1"] }],
   ["client", {}, ["client"]],
 ]);
 
@@ -482,6 +483,10 @@ const actions = group(MON, [
     { revocation_status: FAILED, from: Z("2026-11-23T00:00:00"), to: Z("2026-11-30T00:00:00") },
   ],
   ["revoked grants on aws", { revocation_status: { in: ["REVOKED"] }, action: grant, provider: aws }],
+  ["failed revoke requests", { status: FAILED, action: revoke }],
+  ["revocations that failed", { status: FAILED, action: revoke }],
+  // There is no revoked_at filter: a time is about received_at, and the chip says so.
+  ["revoked yesterday", { revocation_status: { in: ["REVOKED"] }, ...utcDay("2026-11-29") }],
 ]);
 
 const text = group(MON, [
