@@ -183,6 +183,8 @@ const times = group(MON, [
   ["this morning", {}, ["this", "morning"]],
   ["yesterdy", {}, ["yesterdy"]],
   ["since", {}, ["since"]],
+  // Its end (year 10000) has no ISO 8601 form with four year digits.
+  ["9999-12-31", {}, ["9999-12-31"]],
   ["between monday", { from: Z("2026-11-30T00:00:00"), to: Z("2026-12-01T00:00:00") }, ["between"]],
 ]);
 

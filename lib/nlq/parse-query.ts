@@ -149,6 +149,9 @@ class QueryState {
     const ctx: DateContext = { zone: this.zone, now: this.now, prefer: this.target.prefer };
     const time = matchTime(this.tokens, i, ctx);
     if (time) {
+      // An instant ISO 8601 cannot write with four year digits is not a filter anyone meant.
+      const { from, to } = time.bounds;
+      if (!representable(from) || !representable(to)) return time.length;
       const mention = { bounds: time.bounds, tokens: range(i, time.length) };
       (this.target.field === "received" ? this.received : this.expires).push(mention);
       this.target = { field: "received", prefer: "past" };
@@ -402,6 +405,13 @@ class QueryState {
     // The parser builds only what the schema allows; parsing proves it (and strips nothing).
     return listFiltersSchema.parse(f);
   }
+}
+
+const MIN_INSTANT = Date.parse("0000-01-01T00:00:00Z");
+const MAX_INSTANT = Date.parse("9999-12-31T23:59:59.999Z");
+
+function representable(ms: number | undefined): boolean {
+  return ms === undefined || (ms >= MIN_INSTANT && ms <= MAX_INSTANT);
 }
 
 function isSetMeaning(m: Meaning): m is SetMeaning {
