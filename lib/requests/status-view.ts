@@ -10,9 +10,16 @@ export interface StatusView {
   received_at: string;
   completed_at: string | null;
   error_details: unknown;
+  /** The expiry that was asked for. */
   expires_at: string | null;
+  /** When the access ends or ended: expires_at, or earlier (early revoke, a failed grant's compensation). */
+  revoke_at: string | null;
+  /** Whether the access existed before the grant (then it is left in place at the end); null until known. */
+  pre_existing: boolean | null;
   revocation_status: RequestRow["revocation_status"];
   revoked_at: string | null;
+  /** Why a revocation FAILED: the cloud's code and message. */
+  revocation_error: unknown;
   request: unknown;
 }
 
@@ -29,8 +36,11 @@ export function toStatusView(row: RequestRow): StatusView {
     completed_at: iso(row.completed_at),
     error_details: row.error_details ?? null,
     expires_at: iso(row.expires_at),
+    revoke_at: iso(row.revoke_at),
+    pre_existing: row.pre_existing,
     revocation_status: row.revocation_status,
     revoked_at: iso(row.revoked_at),
+    revocation_error: row.revocation_error ?? null,
     request: row.request_payload,
   };
 }
@@ -41,8 +51,10 @@ export function toStatusView(row: RequestRow): StatusView {
  * (the classic cache-aside race) leaves a stale value for seconds at most.
  */
 export function isSettled(v: StatusView): boolean {
+  // A revocation still to come (a failed grant's compensation included) will change the view.
+  if (v.revocation_status === "SCHEDULED") return false;
   if (v.status === "FAILED") return true;
   if (v.status !== "SUCCESS") return false;
   if (v.action === "revoke" || v.expires_at === null) return true;
-  return v.revocation_status !== null && v.revocation_status !== "SCHEDULED";
+  return v.revocation_status !== null;
 }

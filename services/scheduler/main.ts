@@ -5,7 +5,7 @@ import { createLogger } from "../../lib/logging/logger.ts";
 import { checkRedisPolicy } from "../../lib/queue/check-redis-policy.ts";
 import { jobSchema } from "../../lib/queue/job.ts";
 import { waitReady } from "../../lib/queue/wait-ready.ts";
-import { driftSweepTask } from "../../lib/reconciler/drift-sweep.ts";
+import { DRIFT_REQUEST_KEY, driftSweepTask } from "../../lib/reconciler/drift-sweep.ts";
 import { reconcileTask } from "../../lib/reconciler/reconcile-task.ts";
 import { createRedis } from "../../lib/redis/connect.ts";
 import { runScheduler } from "../../lib/scheduler/run-scheduler.ts";
@@ -24,6 +24,7 @@ async function main(): Promise<number> {
     }
     throw err;
   }
+  if (process.argv.includes("--sweep-now")) return await askForSweep(config);
   const log = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
   // Installed first, so a signal during start-up is a clean stop too.
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
@@ -99,6 +100,26 @@ async function main(): Promise<number> {
   log.info({ clean: stopped }, "scheduler stopped");
   log.flush();
   return stopped ? 0 : 1;
+}
+
+/** `--sweep-now` (`bun run drift-sweep`): asks the running schedulers for a drift sweep, and exits. */
+async function askForSweep(config: SchedulerConfig): Promise<number> {
+  const redis = createRedis(config.REDIS_URL, {
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    commandTimeoutMs: config.REDIS_TIMEOUT_MS,
+    name: `${SERVICE}-sweep-now`,
+  });
+  try {
+    await waitReady(redis, AbortSignal.timeout(config.REDIS_TIMEOUT_MS));
+    await redis.set(DRIFT_REQUEST_KEY, new Date().toISOString());
+    console.log(`${SERVICE}: drift sweep requested; a scheduler starts it within one tick`);
+    return 0;
+  } catch (err) {
+    console.error(`${SERVICE}: could not reach Redis to ask for a sweep: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 main().then(
