@@ -62,6 +62,21 @@ describe("grant", () => {
     expect(await h.scheduledRevocation(id)).toBeDefined();
   });
 
+  test("a status cached while the grant was in flight is gone the moment it succeeds", async () => {
+    const arn = "arn:aws:iam::aws:policy/AmazonVPCReadOnlyAccess";
+    const { id, job } = await h.submit(awsGrant("carol", arn));
+    h.cloud.aws.faults.set({ rules: [{ action: "AttachUserPolicy", mode: "drop_reply", count: 1 }] });
+    expect(await h.run(job)).toBeInstanceOf(RetryJobError);
+    const cached = await h.api.get(`/api/v1/requests/${id}`);
+    expect(((await cached.json()) as { status: string }).status).toBe("PROCESSING");
+    expect((await h.api.get(`/api/v1/requests/${id}`)).headers.get("x-cache")).toBe("HIT");
+    await h.run({ ...job, attempt: 1 });
+    // Within the cached entry's TTL: only the worker's DEL makes this read fresh.
+    const fresh = await h.api.get(`/api/v1/requests/${id}`);
+    expect(fresh.headers.get("x-cache")).toBe("MISS");
+    expect(((await fresh.json()) as { status: string }).status).toBe("SUCCESS");
+  });
+
   test("a duplicate delivery changes nothing, and a job of another chain does nothing", async () => {
     const arn = "arn:aws:iam::aws:policy/SecurityAudit";
     const { id, job } = await h.submit(awsGrant("bob", arn));

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createTestApi, samples, type TestApi } from "../../tests/helpers/api.ts";
+import {
+  claimForProcessing,
+  decideOwnership,
+  markFailed,
+  markSucceeded,
+  recordRetry,
+} from "./transitions.ts";
+
+// Every status change is conditional: a job delivered twice, or late, changes nothing. Each
+// guard is checked here on its own, against a row already past the state it expects.
+let api: TestApi;
+beforeAll(async () => {
+  api = await createTestApi();
+});
+afterAll(async () => {
+  await api.close();
+});
+
+async function row(state: string): Promise<string> {
+  const res = await api.post(samples.awsManaged());
+  const { correlation_id: id } = (await res.json()) as { correlation_id: string };
+  await api.db.sql.unsafe(`UPDATE requests SET ${state} WHERE correlation_id = $1`, [id]);
+  return id;
+}
+const snapshot = async (id: string) =>
+  (
+    await api.db.sql`SELECT status, attempts, lease_job, revocation_status, completed_at, error_details
+                    FROM requests WHERE correlation_id = ${id}`
+  )[0];
+const events = async (id: string) =>
+  (await api.db.sql`SELECT count(*)::int AS n FROM request_events WHERE correlation_id = ${id}`)[0]?.n;
+
+describe("conditional transitions", () => {
+  test("a final row is never claimed again: no status, attempt, lease or event changes", async () => {
+    for (const status of ["SUCCESS", "FAILED"]) {
+      const id = await row(`status = '${status}', completed_at = now()`);
+      const [before, n] = [await snapshot(id), await events(id)];
+      expect(await claimForProcessing(api.db.sql, id, "late-job", 5000)).toBeUndefined();
+      expect(await snapshot(id)).toEqual(before);
+      expect(await events(id)).toBe(n);
+    }
+  });
+
+  test("a row leased to another chain is not claimed; its own chain, or anyone after the lease lapses, may", async () => {
+    const id = await row(
+      "status = 'PROCESSING', lease_job = 'chain-a', lease_until = now() + interval '1 minute'",
+    );
+    expect(await claimForProcessing(api.db.sql, id, "chain-b", 5000)).toBeUndefined();
+    expect((await claimForProcessing(api.db.sql, id, "chain-a", 5000))?.attempts).toBe(1);
+    await api.db
+      .sql`UPDATE requests SET lease_until = now() - interval '1 second' WHERE correlation_id = ${id}`;
+    expect((await claimForProcessing(api.db.sql, id, "chain-b", 5000))?.lease_job).toBe("chain-b");
+  });
+
+  test("SUCCESS and FAILED only from PROCESSING (or PENDING for FAILED), once", async () => {
+    const done = await row("status = 'FAILED', completed_at = now()");
+    expect(await markSucceeded(api.db.sql, done, {}, {})).toBeUndefined();
+    expect((await snapshot(done))?.status).toBe("FAILED");
+    const ok = await row("status = 'SUCCESS', completed_at = now()");
+    expect(await markFailed(api.db.sql, ok, { code: "late" })).toBeUndefined();
+    expect(await snapshot(ok)).toMatchObject({ status: "SUCCESS", error_details: null });
+  });
+
+  test("the ownership decision is taken once: a second decision returns the first", async () => {
+    const id = await row("status = 'PROCESSING'");
+    expect(await decideOwnership(api.db.sql, id, false, {})).toBe(false);
+    expect(await decideOwnership(api.db.sql, id, true, {})).toBe(false);
+    expect((await snapshot(id))?.revocation_status).toBe("SCHEDULED");
+  });
+
+  test("a retry is recorded only by the chain that holds the lease", async () => {
+    const id = await row(
+      "status = 'PROCESSING', lease_job = 'chain-a', lease_until = now() + interval '1 minute'",
+    );
+    expect(await recordRetry(api.db.sql, id, "chain-b", 1000, {})).toBe(false);
+    expect(await recordRetry(api.db.sql, id, "chain-a", 1000, {})).toBe(true);
+  });
+});
