@@ -19,6 +19,7 @@ import type { WorkerDeps } from "./worker-deps.ts";
 
 type Step =
   | { kind: "none" }
+  | { kind: "not_due" }
   | { kind: "done"; outcome: "REVOKED" | "SKIPPED" }
   | { kind: "failed"; err: ProviderError; details: Record<string, unknown> }
   | { kind: "retry"; err: ProviderError; attempts: number };
@@ -46,8 +47,12 @@ export async function revokeGrant(deps: WorkerDeps, log: Logger, job: Job, first
   try {
     step = await deps.sql.begin(async (tx): Promise<Step> => {
       await lockAccess(tx, claim.access_key);
-      const row = await findRequest(tx, claim.correlation_id);
+      const [row] = await tx<(RequestRow & { due: boolean })[]>`
+        SELECT *, coalesce(revoke_at <= now() + interval '500 milliseconds', true) AS due
+        FROM requests WHERE correlation_id = ${claim.correlation_id}`;
       if (row?.revocation_status !== "SCHEDULED" || row.lease_job !== job.id) return { kind: "none" };
+      // Looked at again under the lock: an extension may have moved the end since the claim.
+      if (!row.due) return { kind: "not_due" };
       if (row.pre_existing !== false) {
         const reason = row.pre_existing
           ? "access existed before the grant"
@@ -90,6 +95,12 @@ export async function revokeGrant(deps: WorkerDeps, log: Logger, job: Job, first
   switch (step.kind) {
     case "none":
       return;
+    case "not_due": {
+      await releaseLease(deps.sql, claim.correlation_id, job.id);
+      const row = await findRequest(deps.sql, claim.correlation_id);
+      if (row) await afterChange(deps, row, row.revoke_at);
+      return;
+    }
     case "done":
       await afterChange(deps, claim);
       return log.info({ outcome: step.outcome }, "revocation done");
