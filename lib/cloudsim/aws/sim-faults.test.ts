@@ -163,6 +163,16 @@ describe("fault knobs through the real SDK", () => {
     expect(run.sim.snapshot().users.alice?.attachedPolicies).toEqual([]);
   });
 
+  /** A client that gives up on an answer after 300 ms, as a worker's call deadline would. */
+  const impatientClient = () =>
+    new IAMClient({
+      region: "us-east-1",
+      endpoint: run.endpoint,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+    });
+
   test("a throttling burst sends Retry-After, which the SDK error carries", async () => {
     run.sim.faults.set({
       rules: [{ action: "AttachUserPolicy", mode: "throttle", forMs: 60_000, retryAfterSeconds: 7 }],
@@ -177,13 +187,7 @@ describe("fault knobs through the real SDK", () => {
 
   test("drop_reply applies the call and never answers: the client times out, the change is made", async () => {
     run.sim.faults.set({ rules: [{ action: "AttachUserPolicy", mode: "drop_reply", count: 1 }] });
-    const client = new IAMClient({
-      region: "us-east-1",
-      endpoint: run.endpoint,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      maxAttempts: 1,
-      requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
-    });
+    const client = impatientClient();
     try {
       const err = await rejectionOf(
         client.send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: RO })),
@@ -197,13 +201,7 @@ describe("fault knobs through the real SDK", () => {
 
   test("hang never answers and applies nothing", async () => {
     run.sim.faults.set({ rules: [{ action: "AttachUserPolicy", mode: "hang", count: 1 }] });
-    const client = new IAMClient({
-      region: "us-east-1",
-      endpoint: run.endpoint,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      maxAttempts: 1,
-      requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
-    });
+    const client = impatientClient();
     try {
       const err = await rejectionOf(
         client.send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: RO })),
