@@ -12,6 +12,7 @@ import {
   type RevokeOutcome,
 } from "../types.ts";
 import { assignmentNameFor } from "./assignment-name.ts";
+import { builtinRoleGuid } from "./builtin-roles.ts";
 import { classifyAzureError } from "./classify-azure-error.ts";
 import { findAssignments } from "./find-assignment.ts";
 import { resolveRoleGuid, roleDefinitionIdAt } from "./role-definition-id.ts";
@@ -173,9 +174,14 @@ export function createAzureProvider(deps: AzureProviderDeps): ProviderClient {
   return {
     provider: "azure",
     canonical(payload): Promise<CanonicalAccess> {
-      return run(payload, async (p, signal) => {
+      return run(payload, async (p, signal): Promise<CanonicalAccess> => {
         const guid = await roleGuidOf(p, undefined, signal);
-        return { accessKey: azureAccessKey(p.principal.id, guid, p.scope), resolved: { role_guid: guid } };
+        // Only a custom role name needed the cloud; its GUID is kept so no later call asks again.
+        const looked = "name" in p.role && builtinRoleGuid(p.role.name) === undefined;
+        return {
+          accessKey: azureAccessKey(p.principal.id, guid, p.scope),
+          resolved: looked ? { role_guid: guid } : {},
+        };
       });
     },
     inspect(payload, ctx): Promise<Inspection> {
