@@ -156,6 +156,10 @@ function QueueChart(props: { stats: Stats; history: { t: number; aws: number; az
         { label: "aws queued", stroke: QUEUE_COLOURS.aws, width: 2 },
         { label: "azure queued", stroke: QUEUE_COLOURS.azure, width: 2, dash: [6, 4] },
       ]}
+      // A single reading still gets a sensible time axis: the last five minutes up to it.
+      options={{
+        scales: { x: { range: (_u, min, max) => (min === max ? [min - 300, max + 30] : [min, max]) } },
+      }}
     />
   );
 }

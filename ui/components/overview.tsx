@@ -11,7 +11,7 @@ export function Overview(props: { api: ApiClient }) {
   const f = urlFilters.value;
   return (
     <>
-      <h1 class="visually-hidden">Requests</h1>
+      <h1 class="visually-hidden">Operations overview</h1>
       <SearchBox api={props.api} />
       {f.ok ? (
         <FilterChips filters={f.filters} />
