@@ -2,9 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
+import { testEnv } from "./env.ts";
 
-/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it when missing). */
-export const CHROMIUM = "/usr/bin/chromium";
 /** Screenshots of the browser tests (gitignored). */
 export const ARTIFACTS = resolve(import.meta.dir, "../../artifacts/ui");
 
@@ -29,7 +28,8 @@ export async function launchBrowser(opts: { width?: number; height?: number } = 
   const profile = mkdtempSync(join(tmpdir(), "csb-chromium-"));
   mkdirSync(ARTIFACTS, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    // Debian's Chromium (`apt-get install chromium`; .ci/run installs it when missing).
+    executablePath: testEnv().chromium,
     headless: true,
     args: ARGS,
     timezoneId: "UTC",
