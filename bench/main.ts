@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   queue: () => import("./queue.ts").then((m) => m.runQueueBench()),
   api: () => import("./api.ts").then((m) => m.runApiBench()),
   e2e: () => import("./e2e.ts").then((m) => m.runE2eBench()),
+  list: () => import("./list.ts").then((m) => m.runListBench()),
 };
 
 const chosen = process.argv[2] ?? "";

@@ -10,3 +10,5 @@ declare module "*.lua" {
   // biome-ignore lint/style/noDefaultExport: a text import's only export is its default
   export default text;
 }
+// Stylesheets imported by the dashboard (ui/): Bun's bundler puts them in the page's CSS.
+declare module "*.css";

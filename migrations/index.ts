@@ -2,6 +2,8 @@
 import m0001 from "./0001_requests.sql" with { type: "text" };
 import m0002 from "./0002_revocation_obligations.sql" with { type: "text" };
 import m0003 from "./0003_access_log.sql" with { type: "text" };
+// 0004 is taken by another branch; versions need not be contiguous (lib/db/migrate.ts).
+import m0005 from "./0005_request_list_indexes.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -13,4 +15,5 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: "0001_requests", sql: m0001 },
   { version: 2, name: "0002_revocation_obligations", sql: m0002 },
   { version: 3, name: "0003_access_log", sql: m0003 },
+  { version: 5, name: "0005_request_list_indexes", sql: m0005 },
 ];

@@ -216,15 +216,39 @@ if (!realCloud) {
 
 // Every service of the system, each a real process as in production.
 // CSECBRIDGE_DEV=1 is what allows the public dev token when API_TOKENS is unset: asked for here only.
-start("api", ["bun", "services/api/main.ts"], true, { CSECBRIDGE_DEV: "1" });
+// Unless you bring your own tokens and policy, the API gets three public dev clients: `dev` (the
+// submitter of the curl examples), `dashboard` (an operator: what the dashboard signs in with) and
+// `audit` (an auditor: the export), with scripts/dev-policy.yaml.
+const DEV_TOKENS = {
+  dev: "dev-token-change-me-0000",
+  dashboard: "dev-dashboard-token-0000",
+  audit: "dev-audit-token-0000",
+};
+const apiEnv: Record<string, string> = { CSECBRIDGE_DEV: "1" };
+if (!env.API_TOKENS && !env.POLICY_FILE) {
+  apiEnv.API_TOKENS = Object.entries(DEV_TOKENS)
+    .map(([client, secret]) => `${client}:${secret}`)
+    .join(",");
+  apiEnv.POLICY_FILE = join(root, "scripts", "dev-policy.yaml");
+}
+start("api", ["bun", "services/api/main.ts"], true, apiEnv);
 start("scheduler", ["bun", "services/scheduler/main.ts"]);
 start("aws-worker", ["bun", "services/worker/main.ts", "--provider", "aws"], true, cloudEnv);
 start("azure-worker", ["bun", "services/worker/main.ts", "--provider", "azure"], true, cloudEnv);
+const apiPort = env.PORT ?? "8080";
+const uiPort = env.UI_PORT ?? "8081";
+start("ui", ["bun", "services/ui/main.ts"], true, { PORT: uiPort, API_URL: `http://127.0.0.1:${apiPort}` });
 console.log(`[dev] API on http://127.0.0.1:${env.PORT ?? 8080} — try:
   curl -s -XPOST localhost:${env.PORT ?? 8080}/api/v1/requests -H 'authorization: Bearer dev-token-change-me-0000' \\
     -H 'content-type: application/json' -d '{"provider":"aws","action":"grant","principal":{"type":"user","name":"alice"},
     "permission":{"type":"managed_policy","policy_arn":"arn:aws:iam::aws:policy/ReadOnlyAccess"},"duration":"PT2M"}'
   curl -s localhost:4566/_sim/state   # what cloudsim holds now`);
+console.log(
+  `\n[dev] *** Dashboard: http://127.0.0.1:${uiPort}/ ***` +
+    (apiEnv.API_TOKENS
+      ? `  sign in with ${DEV_TOKENS.dashboard} (operator) or ${DEV_TOKENS.audit} (auditor, may export)\n`
+      : "  sign in with a token of an operator or auditor of your POLICY_FILE\n"),
+);
 
 /** Sample principals, so the README's curl examples grant to someone who exists. */
 async function seedCloudsim(): Promise<void> {

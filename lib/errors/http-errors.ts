@@ -42,6 +42,12 @@ export class InvalidIdError extends AppError {
   readonly retryable = false;
 }
 
+/** A pagination cursor that is not one we issued (garbage, truncated, edited). */
+export class InvalidCursorError extends AppError {
+  readonly code = "invalid_cursor";
+  readonly retryable = false;
+}
+
 export class NotFoundError extends AppError {
   readonly code = "not_found";
   readonly retryable = false;
@@ -111,6 +117,7 @@ export type HttpError =
   | UnsupportedMediaTypeError
   | ValidationError
   | InvalidIdError
+  | InvalidCursorError
   | NotFoundError
   | PolicyDeniedError
   | IdempotencyConflictError

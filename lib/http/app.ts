@@ -4,6 +4,7 @@ import type { ApiClient } from "../auth/api-tokens.ts";
 import type { Caller } from "../auth/authorize.ts";
 import type { Sql } from "../db/connect.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { QueryInterpreter } from "../nlq/interpreter.ts";
 import type { Policy } from "../policy/schema.ts";
 import { type RateLimit, rateLimitFor } from "../ratelimit/limits.ts";
 import { answerWrongMethods } from "./method-not-allowed.ts";
@@ -15,6 +16,8 @@ import { problemHeaders, problemResponse, toProblem } from "./problem.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { requestRoutes } from "./routes/requests.ts";
 import { schemaRoutes } from "./routes/schema.ts";
+import { searchRoutes } from "./routes/search.ts";
+import { statsRoutes } from "./routes/stats.ts";
 
 export interface AppDeps {
   sql: Sql;
@@ -29,6 +32,8 @@ export interface AppDeps {
     fallback: RateLimit;
   };
   now: () => Date;
+  /** Plain-English search; the deterministic parser (lib/nlq) when not given. */
+  interpreter?: QueryInterpreter;
   /** Resolves when the database has every migration this build needs (checked lazily by /readyz). */
   checkMigrated: () => Promise<void>;
   limits: {
@@ -70,6 +75,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", healthRoutes(deps));
   app.route("/api/v1", schemaRoutes(deps));
   app.route("/api/v1/requests", requestRoutes(deps));
+  app.route("/api/v1", statsRoutes(deps));
+  app.route("/api/v1", searchRoutes(deps));
   answerWrongMethods(app); // last of the routes: 405 + Allow for every path above
 
   app.notFound(() =>

@@ -5,6 +5,7 @@ import {
   type FieldIssue,
   type HttpError,
   IdempotencyConflictError,
+  InvalidCursorError,
   InvalidIdError,
   MalformedJsonError,
   MethodNotAllowedError,
@@ -37,6 +38,7 @@ const HTTP_ERRORS = [
   UnsupportedMediaTypeError,
   ValidationError,
   InvalidIdError,
+  InvalidCursorError,
   NotFoundError,
   PolicyDeniedError,
   IdempotencyConflictError,
@@ -65,6 +67,8 @@ function describe(err: HttpError): { status: number; title: string } {
       return { status: 422, title: "Validation failed" };
     case "invalid_id":
       return { status: 400, title: "Invalid id" };
+    case "invalid_cursor":
+      return { status: 400, title: "Invalid cursor" };
     case "not_found":
       return { status: 404, title: "Not found" };
     case "forbidden_by_policy":

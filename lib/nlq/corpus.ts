@@ -104,6 +104,12 @@ const conflictsAndNegation = group(MON, [
   // Both asked for and excluded: the exclusion is not applied, and said so.
   ["aws except aws", { provider: aws }, ["except", "aws"]],
   ["failed not failed", { status: FAILED }, ["not", "failed"]],
+  // A chip typed back in: "≠" and its ASCII spellings exclude.
+  ["provider ≠ azure", { provider: { not_in: ["azure"] } }],
+  ["status != FAILED", { status: { not_in: ["FAILED"] } }],
+  ["provider <> aws", { provider: { not_in: ["aws"] } }],
+  ["revocation_status ≠ REVOKED", { revocation_status: { not_in: ["REVOKED"] } }, ["revocation_status"]],
+  ["≠", {}, ["≠"]],
   // A negation with nothing it can apply to.
   ["not", {}, ["not"]],
   ["not alice", {}, ["not", "alice"]],

@@ -7,20 +7,32 @@ import { addDays, formatWall, type Zone } from "./zone.ts";
  * zone and name it: "received 2026-11-30 00:00 – 24:00 Europe/Berlin".
  */
 export function explainFilters(f: ListFilters, zone: Zone): string[] {
-  const chips: string[] = [];
-  if (f.status) chips.push(setChip("status", f.status));
-  if (f.stuck) chips.push(`stuck: PENDING or PROCESSING, unchanged for ${STUCK_AFTER_MINUTES}+ min`);
-  if (f.revocation_status) chips.push(setChip("revocation_status", f.revocation_status));
-  if (f.provider) chips.push(setChip("provider", f.provider));
-  if (f.action) chips.push(setChip("action", f.action));
-  const received = timeChip("received", f.from, f.to, zone);
-  if (received) chips.push(received);
-  const expires = timeChip("expires", f.expires_from, f.expires_to, zone);
-  if (expires) chips.push(expires);
-  if (f.principal) chips.push(listChip("principal", f.principal));
-  if (f.ticket) chips.push(listChip("ticket", f.ticket));
-  if (f.client) chips.push(listChip("client", f.client));
-  if (f.text) chips.push(`text contains ${f.text.map((t) => JSON.stringify(t)).join(" and ")}`);
+  return explainChips(f, zone).map((c) => c.text);
+}
+
+/** One chip: its text and the filter fields it stands for (removing the chip removes them). */
+export interface FilterChip {
+  text: string;
+  fields: (keyof ListFilters)[];
+}
+
+/** The chips of explainFilters, each with the fields it shows (the dashboard removes chips). */
+export function explainChips(f: ListFilters, zone: Zone): FilterChip[] {
+  const chips: FilterChip[] = [];
+  const add = (text: string | null, ...fields: (keyof ListFilters)[]) => {
+    if (text !== null) chips.push({ text, fields });
+  };
+  if (f.status) add(setChip("status", f.status), "status");
+  if (f.stuck) add(`stuck: PENDING or PROCESSING, unchanged for ${STUCK_AFTER_MINUTES}+ min`, "stuck");
+  if (f.revocation_status) add(setChip("revocation_status", f.revocation_status), "revocation_status");
+  if (f.provider) add(setChip("provider", f.provider), "provider");
+  if (f.action) add(setChip("action", f.action), "action");
+  add(timeChip("received", f.from, f.to, zone), "from", "to");
+  add(timeChip("expires", f.expires_from, f.expires_to, zone), "expires_from", "expires_to");
+  if (f.principal) add(listChip("principal", f.principal), "principal");
+  if (f.ticket) add(listChip("ticket", f.ticket), "ticket");
+  if (f.client) add(listChip("client", f.client), "client");
+  if (f.text) add(`text contains ${f.text.map((t) => JSON.stringify(t)).join(" and ")}`, "text");
   return chips;
 }
 

@@ -168,6 +168,11 @@ const ENTRIES: [string, Meaning][] = [
   ["without", { kind: "negate" }],
   ["but not", { kind: "negate" }],
   ["other than", { kind: "negate" }],
+  // The dashboard's chips write exclusions as "provider ≠ azure"; typed back in, they must not
+  // read as "provider azure" (the opposite).
+  ["≠", { kind: "negate" }],
+  ["!=", { kind: "negate" }],
+  ["<>", { kind: "negate" }],
   // key words that take the next word
   ["ticket", { kind: "key", field: "ticket" }],
   ["tickets", { kind: "key", field: "ticket" }],

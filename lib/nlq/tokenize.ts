@@ -52,6 +52,11 @@ function pushWord(tokens: Token[], chunk: string, at: number): void {
     if (chars.length === 1) tokens.push(makeToken(chunk, at, "dash"));
     return;
   }
+  // "!=" and "<>" are made of edge punctuation but mean "not" (lexicon.ts): kept as words.
+  if (chunk === "!=" || chunk === "<>") {
+    tokens.push(makeToken(chunk, at, "word"));
+    return;
+  }
   let lo = 0;
   let hi = chars.length;
   while (lo < hi && EDGE_PUNCT.has(chars[lo] ?? "")) lo++;

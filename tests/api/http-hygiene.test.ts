@@ -24,8 +24,11 @@ describe("HTTP hygiene", () => {
 
   describe("405 for a wrong method on a known path", () => {
     const cases: [string, string, string][] = [
-      ["GET", "/api/v1/requests", "POST"],
-      ["DELETE", "/api/v1/requests", "POST"],
+      ["PUT", "/api/v1/requests", "GET, HEAD, POST"],
+      ["DELETE", "/api/v1/requests", "GET, HEAD, POST"],
+      ["POST", "/api/v1/requests/export", "GET, HEAD"],
+      ["GET", "/api/v1/search", "POST"],
+      ["DELETE", "/api/v1/stats", "GET, HEAD"],
       ["POST", `/api/v1/requests/${id}`, "GET, HEAD"],
       ["DELETE", `/api/v1/requests/${id}`, "GET, HEAD"],
       ["GET", `/api/v1/requests/${id}/revoke`, "POST"],

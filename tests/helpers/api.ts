@@ -40,7 +40,13 @@ export interface TestApi {
 export const TEST_FALLBACK_LIMIT = { requests: 1_000_000, perMs: 1000, burst: 1_000_000 };
 
 export async function createTestApi(
-  opts: { policy?: Policy | null; maxGrantDurationMs?: number; rateLimits?: boolean } = {},
+  opts: {
+    policy?: Policy | null;
+    maxGrantDurationMs?: number;
+    rateLimits?: boolean;
+    /** The API's clock (search's "today"); the real one by default. */
+    now?: () => Date;
+  } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
   const r = await createTestRedis();
@@ -62,7 +68,7 @@ export async function createTestApi(
     ),
     policy: opts.policy ?? null,
     rateLimits: { enabled: opts.rateLimits ?? true, fallback: TEST_FALLBACK_LIMIT },
-    now: () => new Date(),
+    now: opts.now ?? (() => new Date()),
     checkMigrated: () => assertMigrated(db.sql, migrations),
     limits: {
       bodyBytes: 64 * 1024,

@@ -3,11 +3,17 @@ import { assertMay } from "../../auth/authorize.ts";
 import { InvalidIdError, ValidationError } from "../../errors/http-errors.ts";
 import { checkPolicy } from "../../policy/check.ts";
 import { revokeEarly } from "../../requests/early-revoke.ts";
+import { exportStream } from "../../requests/export-requests.ts";
+import { listPage, recordListAccess } from "../../requests/list-requests.ts";
 import { readStatus } from "../../requests/read-status.ts";
+import { readTimeline } from "../../requests/request-timeline.ts";
 import { submitRequest } from "../../requests/submit-request.ts";
+import { fieldIssues } from "../../schemas/issues.ts";
 import { parseRequestPayload } from "../../schemas/request.ts";
 import type { AppDeps, AppEnv } from "../app.ts";
+import { parseListQuery } from "../list-query.ts";
 import { readJsonBody } from "../read-json-body.ts";
+import { eventsQuerySchema, exportQuerySchema, pageQuerySchema } from "../schemas/requests.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -52,6 +58,60 @@ export function requestRoutes(deps: AppDeps) {
     if (replayed) headers["idempotent-replayed"] = "true";
     // A replay reports where the first request has got to, not the PENDING it started as.
     return c.json({ correlation_id: correlationId, status }, 202, headers);
+  });
+
+  // The list (docs/api.md): filters as query parameters (lib/requests/list-filters.ts), keyset
+  // pagination newest first with an opaque cursor. A submitter's list holds only its own requests.
+  app.get("/", async (c) => {
+    const caller = c.get("caller");
+    assertMay(caller, "list");
+    const { filters, params } = parseListQuery(new URL(c.req.url).searchParams, pageQuerySchema);
+    const listDeps = { sql: deps.sql, dbTimeoutMs: deps.limits.dbTimeoutMs };
+    const page = await listPage(listDeps, caller, { filters, limit: params.limit, cursor: params.cursor });
+    await recordListAccess(
+      listDeps,
+      caller,
+      "list",
+      { filters, cursor: params.cursor ?? null },
+      page.items.length,
+    );
+    return c.json(page, 200, { "cache-control": "no-store" });
+  });
+
+  // The audit export: the same filtered list, every page of it, streamed (auditors only).
+  app.get("/export", async (c) => {
+    const caller = c.get("caller");
+    assertMay(caller, "export");
+    const { filters, params } = parseListQuery(new URL(c.req.url).searchParams, exportQuerySchema);
+    const listDeps = { sql: deps.sql, dbTimeoutMs: deps.limits.dbTimeoutMs };
+    // Recorded before the first byte; how many rows it will hold is not known yet.
+    await recordListAccess(listDeps, caller, "export", { filters, format: params.format }, null);
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const csv = params.format === "csv";
+    return new Response(exportStream({ ...listDeps, log: deps.log }, caller, filters, params.format), {
+      status: 200,
+      headers: {
+        "content-type": csv ? "text/csv; charset=utf-8; header=present" : "application/x-ndjson",
+        "content-disposition": `attachment; filename="requests-${stamp}.${csv ? "csv" : "ndjson"}"`,
+        "cache-control": "no-store",
+      },
+    });
+  });
+
+  app.get("/:id/events", async (c) => {
+    const caller = c.get("caller");
+    assertMay(caller, "events");
+    const correlationId = correlationIdParam(c.req.param("id"));
+    c.set("correlationId", correlationId);
+    const q = eventsQuerySchema.safeParse({ limit: c.req.query("limit"), after: c.req.query("after") });
+    if (!q.success) throw new ValidationError("invalid query parameters", fieldIssues(q.error.issues));
+    const timeline = await readTimeline(
+      { sql: deps.sql, dbTimeoutMs: deps.limits.dbTimeoutMs },
+      caller,
+      correlationId,
+      q.data,
+    );
+    return c.json(timeline, 200, { "cache-control": "no-store" });
   });
 
   app.get("/:id", async (c) => {
@@ -101,4 +161,9 @@ export function requestRoutes(deps: AppDeps) {
     });
   });
   return app;
+}
+
+function correlationIdParam(id: string): string {
+  if (!UUID.test(id)) throw new InvalidIdError("correlation id must be a UUID");
+  return id.toLowerCase();
 }
