@@ -2,6 +2,8 @@
 import m0001 from "./0001_requests.sql" with { type: "text" };
 import m0002 from "./0002_revocation_obligations.sql" with { type: "text" };
 import m0003 from "./0003_access_log.sql" with { type: "text" };
+// 0004 and 0005 are reserved for other branches (versions need not be contiguous).
+import m0006 from "./0006_webhooks.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -13,4 +15,5 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: "0001_requests", sql: m0001 },
   { version: 2, name: "0002_revocation_obligations", sql: m0002 },
   { version: 3, name: "0003_access_log", sql: m0003 },
+  { version: 6, name: "0006_webhooks", sql: m0006 },
 ];
