@@ -127,7 +127,9 @@ const awsPermission = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("inline_policy"),
     policy_name: iamName(128),
-    document: iamPolicyDocument,
+    // Required for a grant; a revoke removes the policy by name and needs no document (still
+    // validated when given). See awsRequestSchema.
+    document: iamPolicyDocument.optional(),
   }),
 ]);
 
@@ -202,6 +204,14 @@ const common = {
   requested_by: text(256).optional(),
   ticket: text(128).optional(),
   justification: text(2000).optional(),
+  /**
+   * Where this request's callbacks go: must be one of the client's configured webhook endpoints
+   * (policy file; checked with the guardrails, 403 otherwise). Narrows delivery to that endpoint.
+   */
+  callback_url: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .max(2048)
+    .optional(),
 };
 
 export const awsRequestSchema = z
@@ -212,6 +222,17 @@ export const awsRequestSchema = z
         code: "custom",
         path: ["principal", "type"],
         message: "group_membership needs a user principal",
+      });
+    }
+    if (
+      r.permission.type === "inline_policy" &&
+      r.action === "grant" &&
+      r.permission.document === undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["permission", "document"],
+        message: "an inline policy grant needs its document",
       });
     }
   });
