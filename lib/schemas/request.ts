@@ -187,11 +187,11 @@ const azurePrincipal = z.strictObject({
 
 // ---------------------------------------------------------------- common
 
-const rfc3339 = z.iso.datetime({ offset: true, message: "must be an RFC 3339 date-time with offset" });
+export const rfc3339 = z.iso.datetime({ offset: true, message: "must be an RFC 3339 date-time with offset" });
 /** The shape parseIsoDuration accepts, also exported as the JSON Schema pattern (no months/years). */
 const isoDurationRe =
   /^P(?=\d|T\d)(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$/;
-const isoDurationText = z
+export const isoDurationText = z
   .string()
   .max(64)
   .regex(isoDurationRe, { error: "must be an ISO 8601 duration such as PT2H", abort: true })
