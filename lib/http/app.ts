@@ -15,6 +15,7 @@ import { problemHeaders, problemResponse, toProblem } from "./problem.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { requestRoutes } from "./routes/requests.ts";
 import { schemaRoutes } from "./routes/schema.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 export interface AppDeps {
   sql: Sql;
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", healthRoutes(deps));
   app.route("/api/v1", schemaRoutes(deps));
   app.route("/api/v1/requests", requestRoutes(deps));
+  app.route("/api/v1/webhooks", webhookRoutes(deps));
   answerWrongMethods(app); // last of the routes: 405 + Allow for every path above
 
   app.notFound(() =>
