@@ -1,7 +1,8 @@
 // `bun run dev`: the whole system on one machine. Makes sure PostgreSQL and Redis answer (starting
 // local ones under .dev/ when they do not), migrates, then runs every service with readable,
 // interleaved logs. Ctrl-C stops everything gracefully.
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID } from "../lib/cloudsim/azure/index.ts";
 import { prettyLine } from "./pretty-log.ts";
@@ -214,17 +215,55 @@ if (!realCloud) {
   console.log("[dev] real cloud credentials found: the workers call the real cloud APIs");
 }
 
+// Webhooks: a local sink that verifies signatures and shows what it received, and (unless a
+// POLICY_FILE is given) a dev policy whose "dev" client may do anything and has that sink as its
+// endpoint. The signing secret is made fresh for every run and reaches the sink and the webhooks
+// service through their environment only.
+const sinkPort = env.WEBHOOK_SINK_PORT ?? "4570";
+const webhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
+const webhookEnv: Record<string, string> = { DEV_WEBHOOK_SECRET: webhookSecret, WEBHOOKS_ALLOW_PRIVATE: "1" };
+if (!env.POLICY_FILE) {
+  const policyFile = join(devDir, "policy.yaml");
+  writeFileSync(policyFile, devPolicy(`http://127.0.0.1:${sinkPort}/hooks`));
+  env.POLICY_FILE = policyFile;
+}
+start("webhook-sink", ["bun", "services/webhook-sink/main.ts"], true, {
+  WEBHOOK_SINK_PORT: sinkPort,
+  WEBHOOK_SINK_SECRETS: webhookSecret,
+});
+
 // Every service of the system, each a real process as in production.
 // CSECBRIDGE_DEV=1 is what allows the public dev token when API_TOKENS is unset: asked for here only.
 start("api", ["bun", "services/api/main.ts"], true, { CSECBRIDGE_DEV: "1" });
 start("scheduler", ["bun", "services/scheduler/main.ts"]);
+start("webhooks", ["bun", "services/webhooks/main.ts"], true, webhookEnv);
 start("aws-worker", ["bun", "services/worker/main.ts", "--provider", "aws"], true, cloudEnv);
 start("azure-worker", ["bun", "services/worker/main.ts", "--provider", "azure"], true, cloudEnv);
 console.log(`[dev] API on http://127.0.0.1:${env.PORT ?? 8080} — try:
   curl -s -XPOST localhost:${env.PORT ?? 8080}/api/v1/requests -H 'authorization: Bearer dev-token-change-me-0000' \\
     -H 'content-type: application/json' -d '{"provider":"aws","action":"grant","principal":{"type":"user","name":"alice"},
     "permission":{"type":"managed_policy","policy_arn":"arn:aws:iam::aws:policy/ReadOnlyAccess"},"duration":"PT2M"}'
-  curl -s localhost:4566/_sim/state   # what cloudsim holds now`);
+  curl -s localhost:4566/_sim/state   # what cloudsim holds now
+  open http://127.0.0.1:${sinkPort}/   # the webhooks the dev client received, signatures verified`);
+
+/**
+ * The dev client's policy: every provider and permission (as with no policy file), and webhooks
+ * for every event to the local sink. grant.expiring fires a minute before a grant's end.
+ */
+function devPolicy(sinkUrl: string): string {
+  return `# Written by \`bun run dev\` (scripts/dev.ts) at every start; set POLICY_FILE to use your own.
+clients:
+  dev:
+    providers: [aws, azure]
+    aws: { policy_arns: ["**"], groups: ["**"], inline_policies: true }
+    azure: { roles: ["**"], scope_prefixes: ["/"] }
+    webhooks:
+      endpoints: [{ url: "${sinkUrl}" }]
+      events: [request.succeeded, request.failed, grant.revoked, grant.expiring, grant.extended, revocation.failed, drift.detected]
+      expiring_lead_time: PT1M
+      secrets: [{ env: DEV_WEBHOOK_SECRET }]
+`;
+}
 
 /** Sample principals, so the README's curl examples grant to someone who exists. */
 async function seedCloudsim(): Promise<void> {
