@@ -138,21 +138,30 @@ export interface DeliveryFilter {
   eventType?: string | undefined;
   /** Visibility: only this client's deliveries (lib/auth/authorize.ts visibilityFilter). */
   client?: string | undefined;
-  /** Keyset cursor: rows strictly older than (created_at, id). */
-  before?: { createdAt: Date; id: string } | undefined;
+  /**
+   * Keyset cursor: rows strictly older than (created_at, id); `at` to the microsecond, UTC. Bound
+   * as text: a timestamptz parameter would go through a Date and lose the microseconds.
+   */
+  before?: { at: string; id: string } | undefined;
   limit: number;
 }
 
+export type ListedDelivery = DeliveryRow & {
+  /** created_at to the microsecond (UTC text): a page's cursor must not lose them to a Date. */
+  cursor_at: string;
+};
+
 /** Deliveries newest first, keyset-paginated. */
-export async function listDeliveries(sql: Sql, f: DeliveryFilter): Promise<DeliveryRow[]> {
-  return await sql<DeliveryRow[]>`
-    SELECT * FROM webhook_deliveries
+export async function listDeliveries(sql: Sql, f: DeliveryFilter): Promise<ListedDelivery[]> {
+  return await sql<ListedDelivery[]>`
+    SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+    FROM webhook_deliveries
     WHERE true
       ${f.correlationId ? sql`AND correlation_id = ${f.correlationId}` : sql``}
       ${f.status ? sql`AND status = ${f.status}` : sql``}
       ${f.eventType ? sql`AND event_type = ${f.eventType}` : sql``}
       ${f.client ? sql`AND client = ${f.client}` : sql``}
-      ${f.before ? sql`AND (created_at, id) < (${f.before.createdAt}, ${f.before.id}::uuid)` : sql``}
+      ${f.before ? sql`AND (created_at, id) < (${f.before.at}::text::timestamptz, ${f.before.id}::uuid)` : sql``}
     ORDER BY created_at DESC, id DESC
     LIMIT ${f.limit}`;
 }

@@ -3,7 +3,13 @@ import type { Redis } from "ioredis";
 import { assertMay, type Caller, visibilityFilter } from "../auth/authorize.ts";
 import { recordAccess } from "../db/access-log.ts";
 import type { Sql } from "../db/connect.ts";
-import { type DeliveryRow, findDelivery, listDeliveries, redeliver } from "../db/webhook-deliveries.ts";
+import {
+  type DeliveryRow,
+  findDelivery,
+  type ListedDelivery,
+  listDeliveries,
+  redeliver,
+} from "../db/webhook-deliveries.ts";
 import {
   ConflictError,
   DependencyUnavailableError,
@@ -49,18 +55,20 @@ export function toDeliveryView(r: DeliveryRow): DeliveryView {
   };
 }
 
-const encodeCursor = (r: DeliveryRow) =>
-  Buffer.from(`${r.created_at.toISOString()}|${r.id}`).toString("base64url");
+/** The position after a row: its created_at to the microsecond (a Date would drop them) and id. */
+const encodeCursor = (r: ListedDelivery) => Buffer.from(`${r.cursor_at}|${r.id}`).toString("base64url");
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+const CURSOR_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const CURSOR_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function decodeCursor(cursor: string): { at: string; id: string } {
   const [at = "", id = ""] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const createdAt = new Date(at);
-  if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+  if (!CURSOR_AT.test(at) || !CURSOR_ID.test(id)) {
     throw new ValidationError("invalid cursor", [
       { pointer: "query:cursor", detail: "not a cursor of this list" },
     ]);
   }
-  return { createdAt, id };
+  return { at, id };
 }
 
 /**
@@ -78,13 +86,14 @@ export async function listDeliveriesFor(
   const client = visibility?.client ?? q.client;
   if (visibility && q.client !== undefined && q.client !== visibility.client)
     return { deliveries: [], next_cursor: null };
+  const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
   const rows = await guarded("postgres", deps.dbTimeoutMs, () =>
     listDeliveries(deps.sql, {
       correlationId: q.correlation_id,
       status: q.status,
       eventType: q.event_type,
       client,
-      before: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+      before,
       limit: q.limit + 1,
     }),
   );
