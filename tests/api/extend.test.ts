@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { parsePolicyText } from "../../lib/policy/load.ts";
 import type { Job } from "../../lib/queue/job.ts";
-import { REVOCATION_SCHEDULE_KEY } from "../../lib/queue/keys.ts";
 import { awsGrant, startWorkerHarness, type WorkerHarness } from "../fixtures/worker-harness.ts";
 import { auth, type TestClient } from "../helpers/api.ts";
 
