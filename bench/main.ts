@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   queue: () => import("./queue.ts").then((m) => m.runQueueBench()),
   api: () => import("./api.ts").then((m) => m.runApiBench()),
   e2e: () => import("./e2e.ts").then((m) => m.runE2eBench()),
+  webhooks: () => import("./webhooks.ts").then((m) => m.runWebhooksBench()),
 };
 
 const chosen = process.argv[2] ?? "";
