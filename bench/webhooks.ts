@@ -16,6 +16,8 @@ import { BENCH_REDIS, benchNamespace, waitForReady } from "./namespace.ts";
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const DRAIN = Number(process.env.BENCH_DRAIN_EVENTS ?? 5000);
+/** Each pipeline mode runs this many times, the order reversed every other round (noise shows). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONCURRENCY = 64;
 const TOKEN = "bench-secret-0123456789-abcdefghij";
 const USERS = 200;
@@ -24,6 +26,7 @@ const SECRET = `whsec_${randomBytes(24).toString("base64")}`;
 
 interface RunResult {
   label: string;
+  mode?: string;
   finalSeconds: number;
   reqPerSec: number;
   deliveries?: number;
@@ -181,7 +184,7 @@ async function pipelineRun(
              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - o.created_at)) * 1000 AS p99,
              max(extract(epoch FROM d.delivered_at - o.created_at)) * 1000 AS max,
              extract(epoch FROM max(d.delivered_at) - min(o.created_at)) AS span, count(*)::int AS n
-      FROM webhook_deliveries d JOIN webhook_outbox o ON o.id = d.outbox_id`;
+      FROM webhook_deliveries d JOIN webhook_outbox o ON o.event_id = d.event_id`;
     if (!receiver.verifySample()) throw new Error("a delivery did not verify");
     if (receiver.hits() < N) throw new Error(`receiver got ${receiver.hits()} of ${N}`);
     return {
@@ -246,16 +249,18 @@ export async function runWebhooksBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "csb-bench-wh-"));
   const results: RunResult[] = [];
   try {
-    const runs: [string, "no-trigger" | "trigger" | "deliver"][] = [
+    const modes: [string, "no-trigger" | "trigger" | "deliver"][] = [
       ["workers, outbox trigger disabled (before issue 11)", "no-trigger"],
       ["workers + outbox trigger, no webhooks service", "trigger"],
       ["workers + outbox + webhooks service delivering", "deliver"],
     ];
-    for (const [label, mode] of runs) {
-      cloud.aws.reset();
-      for (let i = 0; i < USERS; i++) cloud.aws.seedUser(`user${i}`);
-      results.push(await pipelineRun(label, cloud, mode, dir));
-      console.error(`done: ${label}`);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [label, mode] of round % 2 ? modes : [...modes].reverse()) {
+        cloud.aws.reset();
+        for (let i = 0; i < USERS; i++) cloud.aws.seedUser(`user${i}`);
+        results.push({ ...(await pipelineRun(`${label} (round ${round})`, cloud, mode, dir)), mode });
+        console.error(`done: ${label} (round ${round})`);
+      }
     }
     results.push(await drainRun(dir));
     console.error("done: drain");
@@ -276,4 +281,12 @@ export async function runWebhooksBench(): Promise<void> {
       `| ${r.label} | ${r.finalSeconds.toFixed(1)} | ${r.reqPerSec ? Math.round(r.reqPerSec) : "–"} | ${f(r.deliveries)} | ${f(r.deliveriesPerSec)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} |`,
     );
   }
+  const mean = (mode: string) => {
+    const rs = results.filter((r) => r.mode === mode).map((r) => r.reqPerSec);
+    return rs.reduce((a, b) => a + b, 0) / Math.max(1, rs.length);
+  };
+  const [off, on, deliver] = [mean("no-trigger"), mean("trigger"), mean("deliver")];
+  console.log(
+    `\nprovider req/s, mean of ${ROUNDS} rounds: trigger off ${Math.round(off)}, trigger on ${Math.round(on)} (${((on / off) * 100).toFixed(0)}%), delivering ${Math.round(deliver)} (${((deliver / off) * 100).toFixed(0)}%)`,
+  );
 }

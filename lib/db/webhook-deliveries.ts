@@ -7,7 +7,7 @@ export type DeliveryStatus = "pending" | "delivered" | "dead";
 
 export interface DeliveryRow {
   id: string;
-  outbox_id: string;
+  event_id: string;
   correlation_id: string;
   client: string;
   event_type: string;
@@ -50,7 +50,7 @@ export async function claimDelivery(
     SET lease_job = ${jobId},
         lease_until = greatest(now(), d.next_attempt_at) + ${leaseMs} * interval '1 millisecond'
     FROM webhook_outbox o
-    WHERE d.id = ${id} AND o.id = d.outbox_id AND d.status = 'pending'
+    WHERE d.id = ${id} AND o.event_id = d.event_id AND d.status = 'pending'
       AND (d.lease_job IS NULL OR d.lease_job = ${jobId} OR d.lease_until < now())
     RETURNING d.*, o.payload,
       (extract(epoch FROM d.next_attempt_at - now()) * 1000)::float8 AS wait_ms,

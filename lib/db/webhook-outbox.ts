@@ -4,7 +4,6 @@ import { randomUUID } from "node:crypto";
 import type { Sql } from "./connect.ts";
 
 export interface OutboxRow {
-  id: string;
   event_id: string;
   correlation_id: string;
   client: string;
@@ -20,11 +19,14 @@ export interface NewDeliveryRef {
 
 /**
  * Claims up to `limit` undispatched outbox rows (FOR UPDATE SKIP LOCKED: several dispatchers
- * never take the same row), asks `endpointsOf` where each goes, inserts one pending delivery per
- * (event, endpoint) — unique, so a row dispatched twice never doubles a delivery — with its lease
- * given to a new job chain for `queueLeaseMs`, and marks the rows dispatched, all in one
- * transaction. The caller then queues the returned deliveries; if that fails, the reconciler
- * queues them once their lease lapses.
+ * never take the same row) and, in the same statement, freezes each one's body and marks it
+ * dispatched; asks `endpointsOf` where each goes; inserts one pending delivery per (event,
+ * endpoint) — unique, so an event is never delivered twice under two ids — with its lease given
+ * to a new job chain for `queueLeaseMs`. One transaction. The caller then queues the returned
+ * deliveries; if that fails, the reconciler queues them once their lease lapses.
+ *
+ * The body: the event's own facts from its request_events row (kind, time, detail; the status it
+ * moved to), the request's from its row as it is now (a fraction of a second after the event).
  */
 export async function dispatchOutbox(
   sql: Sql,
@@ -32,11 +34,43 @@ export async function dispatchOutbox(
 ): Promise<{ events: number; deliveries: NewDeliveryRef[] }> {
   return await sql.begin(async (tx) => {
     const rows = await tx<OutboxRow[]>`
-      SELECT id, event_id, correlation_id, client, event_type, callback_url FROM webhook_outbox
-      WHERE dispatched_at IS NULL ORDER BY id LIMIT ${opts.limit} FOR UPDATE SKIP LOCKED`;
+      WITH claimed AS (
+        SELECT event_id FROM webhook_outbox WHERE dispatched_at IS NULL
+        ORDER BY event_id LIMIT ${opts.limit} FOR UPDATE SKIP LOCKED
+      )
+      UPDATE webhook_outbox o
+      SET dispatched_at = now(), client = r.client, callback_url = r.request_payload ->> 'callback_url',
+          payload = jsonb_build_object(
+            'type', o.event_type,
+            'timestamp', webhook_iso(e.at),
+            'data', jsonb_strip_nulls(jsonb_build_object(
+              'correlation_id', r.correlation_id,
+              'event_id', e.id,
+              'event', e.kind,
+              'client', r.client,
+              'cloud_provider', r.cloud_provider,
+              'action', r.action,
+              'principal', r.principal,
+              'ticket', r.ticket,
+              'requested_by', r.requested_by,
+              'status', CASE WHEN e.kind = 'STATUS' THEN e.to_status ELSE r.status END,
+              'revocation_status', CASE WHEN e.kind IN ('REVOCATION', 'DRIFT_DETECTED') THEN e.to_status
+                                        ELSE r.revocation_status END,
+              'received_at', webhook_iso(r.received_at),
+              'completed_at', webhook_iso(r.completed_at),
+              'expires_at', webhook_iso(r.expires_at),
+              'original_expires_at', webhook_iso(coalesce(r.original_expires_at, r.expires_at)),
+              'revoke_at', webhook_iso(r.revoke_at),
+              'revoked_at', webhook_iso(r.revoked_at),
+              'pre_existing', r.pre_existing,
+              'ended_by', r.ended_by,
+              'detail', e.detail)))
+      FROM claimed c, request_events e, requests r
+      WHERE o.event_id = c.event_id AND e.id = o.event_id AND r.correlation_id = o.correlation_id
+      RETURNING o.event_id, o.correlation_id, o.client, o.event_type, o.callback_url`;
     if (rows.length === 0) return { events: 0, deliveries: [] };
     const ids: string[] = [];
-    const outboxIds: string[] = [];
+    const eventIds: string[] = [];
     const correlationIds: string[] = [];
     const clients: string[] = [];
     const types: string[] = [];
@@ -45,7 +79,7 @@ export async function dispatchOutbox(
     for (const row of rows) {
       for (const url of opts.endpointsOf(row)) {
         ids.push(randomUUID());
-        outboxIds.push(row.id);
+        eventIds.push(row.event_id);
         correlationIds.push(row.correlation_id);
         clients.push(row.client);
         types.push(row.event_type);
@@ -56,17 +90,16 @@ export async function dispatchOutbox(
     let deliveries: NewDeliveryRef[] = [];
     if (ids.length > 0) {
       deliveries = await tx<NewDeliveryRef[]>`
-        INSERT INTO webhook_deliveries (id, outbox_id, correlation_id, client, event_type, endpoint_url,
+        INSERT INTO webhook_deliveries (id, event_id, correlation_id, client, event_type, endpoint_url,
                                         lease_job, lease_until)
-        SELECT t.id, t.outbox_id, t.correlation_id, t.client, t.event_type, t.endpoint_url, t.lease_job,
+        SELECT t.id, t.event_id, t.correlation_id, t.client, t.event_type, t.endpoint_url, t.lease_job,
                now() + ${opts.queueLeaseMs} * interval '1 millisecond'
-        FROM unnest(${ids}::uuid[], ${outboxIds}::bigint[], ${correlationIds}::uuid[], ${clients}::text[],
+        FROM unnest(${ids}::uuid[], ${eventIds}::bigint[], ${correlationIds}::uuid[], ${clients}::text[],
                     ${types}::text[], ${urls}::text[], ${jobs}::text[])
-             AS t(id, outbox_id, correlation_id, client, event_type, endpoint_url, lease_job)
-        ON CONFLICT (outbox_id, endpoint_url) DO NOTHING
+             AS t(id, event_id, correlation_id, client, event_type, endpoint_url, lease_job)
+        ON CONFLICT (event_id, endpoint_url) DO NOTHING
         RETURNING id, correlation_id, lease_job`;
     }
-    await tx`UPDATE webhook_outbox SET dispatched_at = now() WHERE id IN ${tx(rows.map((r) => r.id))}`;
     return { events: rows.length, deliveries };
   });
 }

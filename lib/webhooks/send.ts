@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from "node:dns/promises";
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
 import { judgeAddress } from "./address-policy.ts";
 
@@ -40,6 +40,8 @@ export type SendResult =
  *   - redirects are never followed (node:http does not): a 3xx is a failed attempt;
  *   - one deadline covers connect, send and the answer; at most `maxResponseBytes` of the answer
  *     is read.
+ * Connections are kept alive per (endpoint, judged address): a reused socket was opened to an
+ * address that passed, and a new address (DNS changed) gets its own, judged, connections.
  */
 export async function sendWebhook(opts: SendOptions): Promise<SendResult> {
   let url: URL;
@@ -71,6 +73,24 @@ export async function sendWebhook(opts: SendOptions): Promise<SendResult> {
   return await post(url, host, pinned, opts);
 }
 
+const agents = new Map<string, HttpAgent>();
+const MAX_AGENTS = 500;
+
+function agentFor(url: URL, host: string, address: string): HttpAgent {
+  const key = `${url.protocol}//${host}:${url.port}@${address}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    if (agents.size >= MAX_AGENTS) {
+      for (const a of agents.values()) a.destroy();
+      agents.clear();
+    }
+    const opts = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 60_000 };
+    agent = url.protocol === "https:" ? new HttpsAgent(opts) : new HttpAgent(opts);
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
 function post(
   url: URL,
   host: string,
@@ -100,7 +120,7 @@ function post(
           else cb(null, pinned.address, pinned.family);
         },
         ...(url.protocol === "https:" ? { servername: isIP(host) ? undefined : host, ca: opts.ca } : {}),
-        agent: false,
+        agent: agentFor(url, host, pinned.address),
       },
       (res) => readLimited(res, opts.maxResponseBytes).then(done),
     );

@@ -52,10 +52,22 @@ async function main(): Promise<number> {
     );
   }
 
+  // The dispatcher's pool commits durably: a delivery row, once its job may be sent, must not be
+  // lost, or a re-dispatch would send the event again under a new webhook-id.
   const sql = createSql(config.DATABASE_URL, {
-    max: Math.min(config.WEBHOOKS_CONCURRENCY + 2, 30),
+    max: 3,
     timeoutMs: config.DB_TIMEOUT_MS,
     applicationName: SERVICE,
+  });
+  // The delivery bookkeeping (lease, attempts, delivered) commits without waiting for the disk: a
+  // write lost in a PostgreSQL crash means one more send under the same webhook-id, which
+  // at-least-once allows; not waiting saves an fsync per attempt that the provider workers'
+  // commits would queue behind (docs/webhooks.md, "Performance").
+  const deliverySql = createSql(config.DATABASE_URL, {
+    max: Math.min(config.WEBHOOKS_CONCURRENCY + 2, 30),
+    timeoutMs: config.DB_TIMEOUT_MS,
+    applicationName: `${SERVICE}-deliveries`,
+    synchronousCommit: "off",
   });
   try {
     await assertMigrated(sql, migrations);
@@ -83,7 +95,7 @@ async function main(): Promise<number> {
     handler: (job) =>
       handleDeliveryJob(
         {
-          sql,
+          sql: deliverySql,
           redis,
           log,
           directory,
@@ -126,7 +138,7 @@ async function main(): Promise<number> {
   log.info({ signal }, "stopping: no new deliveries, finishing in-flight ones");
   await tasks.stop();
   const result = await consumer.stop(config.SHUTDOWN_DEADLINE_MS);
-  await Promise.allSettled([sql.end({ timeout: 5 }), redis.quit()]);
+  await Promise.allSettled([sql.end({ timeout: 5 }), deliverySql.end({ timeout: 5 }), redis.quit()]);
   log.info(result, "webhooks service stopped");
   log.flush();
   return 0;
