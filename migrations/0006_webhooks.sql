@@ -74,8 +74,10 @@ CREATE TABLE webhook_deliveries (
   UNIQUE (event_id, endpoint_url)
 );
 
+-- Few indexes: every attempt's outcome rewrites the row, and each index is one more write.
+-- A request's deliveries (the dashboard's timeline), a client's newest first, and the pending
+-- ones for the reconciler. An unfiltered list of every client's deliveries sorts.
 CREATE INDEX webhook_deliveries_request_idx ON webhook_deliveries (correlation_id, created_at);
-CREATE INDEX webhook_deliveries_list_idx ON webhook_deliveries (created_at DESC, id DESC);
 CREATE INDEX webhook_deliveries_client_idx ON webhook_deliveries (client, created_at DESC, id DESC);
 CREATE INDEX webhook_deliveries_pending_idx ON webhook_deliveries (lease_until) WHERE status = 'pending';
 

@@ -38,6 +38,8 @@ export type ClaimedDelivery = DeliveryRow & {
 /**
  * Takes the lease of a pending delivery for chain `jobId`, until `leaseMs` past now or past its
  * next attempt, whichever is later. Undefined when delivered, dead, or held by another live chain.
+ * When the chain already holds a lease that long (the dispatcher's, or a retry's), nothing is
+ * written: a read is enough, and an attempt then costs one write (its outcome), not two.
  */
 export async function claimDelivery(
   sql: Db,
@@ -45,6 +47,14 @@ export async function claimDelivery(
   jobId: string,
   leaseMs: number,
 ): Promise<ClaimedDelivery | undefined> {
+  const [held] = await sql<ClaimedDelivery[]>`
+    SELECT d.*, o.payload,
+      (extract(epoch FROM d.next_attempt_at - now()) * 1000)::float8 AS wait_ms,
+      (extract(epoch FROM now() - d.horizon_from) * 1000)::float8 AS age_ms
+    FROM webhook_deliveries d JOIN webhook_outbox o ON o.event_id = d.event_id
+    WHERE d.id = ${id} AND d.status = 'pending' AND d.lease_job = ${jobId}
+      AND d.lease_until >= greatest(now(), d.next_attempt_at) + ${leaseMs} * interval '1 millisecond'`;
+  if (held) return held;
   const [row] = await sql<ClaimedDelivery[]>`
     UPDATE webhook_deliveries d
     SET lease_job = ${jobId},

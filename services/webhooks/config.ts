@@ -26,8 +26,12 @@ export const webhooksEnv = {
   /** How often the outbox is looked at when it was empty (a full batch is followed at once). */
   WEBHOOKS_DISPATCH_INTERVAL_MS: ms(10, 60_000, 100),
   WEBHOOKS_DISPATCH_BATCH: z.coerce.number().int().min(1).max(10_000).default(200),
-  /** How long a queued delivery holds its row before the reconciler may queue it again. */
-  WEBHOOKS_QUEUE_LEASE_MS: ms(1000, 3_600_000, 30_000),
+  /**
+   * How long a queued delivery holds its row before the reconciler may queue it again. Default
+   * WEBHOOKS_LEASE_MS + 10 s: an attempt that starts within 10 s of dispatch needs no write to
+   * take its lease.
+   */
+  WEBHOOKS_QUEUE_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
   /** How long a delivery chain holds its row per attempt. Default 2 × timeout + 5 s. */
   WEBHOOKS_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
   /** Wait before trying again when all of an endpoint's slots are busy (jittered, not an attempt). */
@@ -45,10 +49,12 @@ export type WebhooksConfig = ReturnType<typeof loadWebhooksConfig>;
 
 export function loadWebhooksConfig(env: Record<string, string | undefined>) {
   const cfg = parseEnv(webhooksEnv, env);
+  const leaseMs = cfg.WEBHOOKS_LEASE_MS ?? 2 * cfg.WEBHOOKS_TIMEOUT_MS + 5000;
   return {
     ...cfg,
     allowPrivate: cfg.WEBHOOKS_ALLOW_PRIVATE === "1",
-    leaseMs: cfg.WEBHOOKS_LEASE_MS ?? 2 * cfg.WEBHOOKS_TIMEOUT_MS + 5000,
+    leaseMs,
+    queueLeaseMs: cfg.WEBHOOKS_QUEUE_LEASE_MS ?? leaseMs + 10_000,
   };
 }
 

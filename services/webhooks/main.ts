@@ -125,7 +125,7 @@ async function main(): Promise<number> {
         log,
         directory,
         batch: config.WEBHOOKS_DISPATCH_BATCH,
-        queueLeaseMs: config.WEBHOOKS_QUEUE_LEASE_MS,
+        queueLeaseMs: config.queueLeaseMs,
       }),
       expiryNoticeTask({ sql, log, directory }, config.WEBHOOKS_EXPIRY_CHECK_MS),
     ],
