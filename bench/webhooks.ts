@@ -17,7 +17,10 @@ import { BENCH_REDIS, benchNamespace, waitForReady } from "./namespace.ts";
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const DRAIN = Number(process.env.BENCH_DRAIN_EVENTS ?? 5000);
 /** Each pipeline mode runs this many times, the order reversed every other round (noise shows). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** The paced run: this many grants a second for PACED_SECONDS, well under saturation. */
+const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 50);
+const PACED_SECONDS = 10;
 const CONCURRENCY = 64;
 const TOKEN = "bench-secret-0123456789-abcdefghij";
 const USERS = 200;
@@ -110,7 +113,9 @@ async function pipelineRun(
   cloud: RunningCloudsim,
   mode: "no-trigger" | "trigger" | "deliver",
   dir: string,
+  pace?: { perSecond: number; count: number },
 ): Promise<RunResult> {
+  const total = pace?.count ?? N;
   const ns = await benchNamespace();
   const receiver = startReceiver();
   const svc = services(ns.dbUrl, ns.prefix);
@@ -143,8 +148,10 @@ async function pipelineRun(
     const started = performance.now();
     let next = 0;
     const post = async () => {
-      while (next < N) {
+      while (next < total) {
         const i = next++;
+        // Paced: request i leaves at i / perSecond, so the system is never saturated.
+        if (pace) await Bun.sleep(Math.max(0, started + (i * 1000) / pace.perSecond - performance.now()));
         const res = await fetch(`${url}/api/v1/requests`, {
           method: "POST",
           headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
@@ -167,16 +174,16 @@ async function pipelineRun(
     for (;;) {
       const [r] = await sql<{ n: number }[]>`
         SELECT count(*)::int AS n FROM requests WHERE status IN ('SUCCESS', 'FAILED')`;
-      if ((r?.n ?? 0) >= N) break;
+      if ((r?.n ?? 0) >= total) break;
       await Bun.sleep(50);
     }
     const final = (performance.now() - started) / 1000;
-    const result: RunResult = { label, finalSeconds: final, reqPerSec: N / final };
+    const result: RunResult = { label, finalSeconds: final, reqPerSec: total / final };
     if (mode !== "deliver") return result;
     for (;;) {
       const [r] = await sql<{ n: number }[]>`
         SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'delivered'`;
-      if ((r?.n ?? 0) >= N) break;
+      if ((r?.n ?? 0) >= total) break;
       await Bun.sleep(50);
     }
     const [lat] = await sql<{ p50: number; p99: number; max: number; span: number; n: number }[]>`
@@ -186,7 +193,7 @@ async function pipelineRun(
              extract(epoch FROM max(d.delivered_at) - min(o.created_at)) AS span, count(*)::int AS n
       FROM webhook_deliveries d JOIN webhook_outbox o ON o.event_id = d.event_id`;
     if (!receiver.verifySample()) throw new Error("a delivery did not verify");
-    if (receiver.hits() < N) throw new Error(`receiver got ${receiver.hits()} of ${N}`);
+    if (receiver.hits() < total) throw new Error(`receiver got ${receiver.hits()} of ${total}`);
     return {
       ...result,
       deliveries: lat?.n ?? 0,
@@ -262,6 +269,21 @@ export async function runWebhooksBench(): Promise<void> {
         console.error(`done: ${label} (round ${round})`);
       }
     }
+    cloud.aws.reset();
+    for (let i = 0; i < USERS; i++) cloud.aws.seedUser(`user${i}`);
+    results.push(
+      await pipelineRun(
+        `paced ${PACED_RATE} grants/s for ${PACED_SECONDS} s, delivering`,
+        cloud,
+        "deliver",
+        dir,
+        {
+          perSecond: PACED_RATE,
+          count: PACED_RATE * PACED_SECONDS,
+        },
+      ),
+    );
+    console.error("done: paced");
     results.push(await drainRun(dir));
     console.error("done: drain");
   } finally {

@@ -2,7 +2,9 @@ import type { Redis } from "ioredis";
 import type { Sql } from "../db/connect.ts";
 import { dispatchOutbox, writeExpiryNotices } from "../db/webhook-outbox.ts";
 import type { Logger } from "../logging/logger.ts";
+import { promoteRetries } from "../queue/promote.ts";
 import type { SchedulerTask } from "../scheduler/task.ts";
+import { WEBHOOK_QUEUE } from "./delivery-job.ts";
 import { endpointsFor, type WebhookDirectory } from "./directory.ts";
 import { queueDeliveries } from "./queue-deliveries.ts";
 
@@ -72,6 +74,23 @@ export function expiryNoticeTask(
       last = now;
       const n = await writeExpiryNotices(deps.sql, leads);
       if (n > 0) deps.log.info({ notices: n }, "grant.expiring notices written");
+    },
+  };
+}
+
+/**
+ * Due webhook retries back into `queue:webhooks`, every tick of the webhooks service (100 ms)
+ * rather than only every scheduler tick (500 ms): a delivery that found its endpoint's slots busy
+ * comes back after a few hundred ms, and should not wait for the scheduler on top. The scheduler
+ * promotes them too; the script moves each member once, whoever runs it.
+ */
+export function promoteWebhookRetriesTask(redis: Redis, batch: number): SchedulerTask {
+  return {
+    name: "webhook-promote-retries",
+    async run({ signal }) {
+      for (let more = true; more && !signal.aborted; ) {
+        more = (await promoteRetries(redis, WEBHOOK_QUEUE, batch)).length === batch;
+      }
     },
   };
 }

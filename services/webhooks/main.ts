@@ -11,7 +11,7 @@ import { runTasks } from "../../lib/scheduler/run-scheduler.ts";
 import { handleDeliveryJob } from "../../lib/webhooks/deliver.ts";
 import { type DeliveryJob, parseDeliveryJob, WEBHOOK_QUEUE } from "../../lib/webhooks/delivery-job.ts";
 import { webhookDirectory } from "../../lib/webhooks/directory.ts";
-import { dispatchTask, expiryNoticeTask } from "../../lib/webhooks/dispatch.ts";
+import { dispatchTask, expiryNoticeTask, promoteWebhookRetriesTask } from "../../lib/webhooks/dispatch.ts";
 import { migrations } from "../../migrations/index.ts";
 import { loadSigners, loadWebhooksConfig, type WebhooksConfig } from "./config.ts";
 
@@ -128,6 +128,7 @@ async function main(): Promise<number> {
         queueLeaseMs: config.queueLeaseMs,
       }),
       expiryNoticeTask({ sql, log, directory }, config.WEBHOOKS_EXPIRY_CHECK_MS),
+      promoteWebhookRetriesTask(redis, config.WEBHOOKS_DISPATCH_BATCH),
     ],
     { log, clock: Date.now, intervalMs: config.WEBHOOKS_DISPATCH_INTERVAL_MS },
   );
