@@ -1,9 +1,10 @@
 # One image per service: `docker build --build-arg SERVICE=api .` compiles services/<SERVICE>/main.ts
 # into a single Bun binary (migrations and Lua scripts are embedded) on a minimal base.
-# SERVICE: api | worker | scheduler | migrate | cloudsim | ui (the dashboard: bun bundles ui/ into it)
+# SERVICE: api | worker | scheduler | webhooks | migrate | cloudsim | ui (the dashboard: bun bundles
+# ui/ into it) | webhook-sink (development)
 FROM oven/bun:1.4.5 AS build
 ARG SERVICE
-RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<api|worker|scheduler|migrate|cloudsim|ui>" >&2; exit 1; }
+RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<api|worker|scheduler|webhooks|migrate|cloudsim|ui|webhook-sink>" >&2; exit 1; }
 WORKDIR /src
 COPY package.json bun.lock bunfig.toml tsconfig.json ./
 RUN bun install --frozen-lockfile --production

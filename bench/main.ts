@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   api: () => import("./api.ts").then((m) => m.runApiBench()),
   e2e: () => import("./e2e.ts").then((m) => m.runE2eBench()),
   list: () => import("./list.ts").then((m) => m.runListBench()),
+  webhooks: () => import("./webhooks.ts").then((m) => m.runWebhooksBench()),
 };
 
 const chosen = process.argv[2] ?? "";

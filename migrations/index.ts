@@ -2,8 +2,9 @@
 import m0001 from "./0001_requests.sql" with { type: "text" };
 import m0002 from "./0002_revocation_obligations.sql" with { type: "text" };
 import m0003 from "./0003_access_log.sql" with { type: "text" };
-// 0004 is taken by another branch; versions need not be contiguous (lib/db/migrate.ts).
+// 0004 belongs to a branch not merged yet; versions need not be contiguous (lib/db/migrate.ts).
 import m0005 from "./0005_request_list_indexes.sql" with { type: "text" };
+import m0006 from "./0006_webhooks.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: "0002_revocation_obligations", sql: m0002 },
   { version: 3, name: "0003_access_log", sql: m0003 },
   { version: 5, name: "0005_request_list_indexes", sql: m0005 },
+  { version: 6, name: "0006_webhooks", sql: m0006 },
 ];

@@ -1,8 +1,10 @@
 // `bun run dev`: the whole system on one machine. Makes sure PostgreSQL and Redis answer (starting
 // local ones under .dev/ when they do not), migrates, then runs every service with readable,
 // interleaved logs. Ctrl-C stops everything gracefully.
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID } from "../lib/cloudsim/azure/index.ts";
 import { prettyLine } from "./pretty-log.ts";
 
@@ -214,25 +216,41 @@ if (!realCloud) {
   console.log("[dev] real cloud credentials found: the workers call the real cloud APIs");
 }
 
-// Every service of the system, each a real process as in production.
-// CSECBRIDGE_DEV=1 is what allows the public dev token when API_TOKENS is unset: asked for here only.
 // Unless you bring your own tokens and policy, the API gets three public dev clients: `dev` (the
 // submitter of the curl examples), `dashboard` (an operator: what the dashboard signs in with) and
-// `audit` (an auditor: the export), with scripts/dev-policy.yaml.
+// `audit` (an auditor: the export), with scripts/dev-policy.yaml. The `dev` client also gets a
+// webhook endpoint on a local sink that verifies signatures and shows what it received; the
+// signing secret is made fresh for every run and reaches the sink and the webhooks service
+// through their environment only.
 const DEV_TOKENS = {
   dev: "dev-token-change-me-0000",
   dashboard: "dev-dashboard-token-0000",
   audit: "dev-audit-token-0000",
 };
+const sinkPort = env.WEBHOOK_SINK_PORT ?? "4570";
+const webhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
+const webhookEnv: Record<string, string> = { DEV_WEBHOOK_SECRET: webhookSecret, WEBHOOKS_ALLOW_PRIVATE: "1" };
 const apiEnv: Record<string, string> = { CSECBRIDGE_DEV: "1" };
-if (!env.API_TOKENS && !env.POLICY_FILE) {
-  apiEnv.API_TOKENS = Object.entries(DEV_TOKENS)
-    .map(([client, secret]) => `${client}:${secret}`)
-    .join(",");
-  apiEnv.POLICY_FILE = join(root, "scripts", "dev-policy.yaml");
+if (!env.POLICY_FILE) {
+  const policyFile = join(devDir, "policy.yaml");
+  writeFileSync(policyFile, devPolicy(`http://127.0.0.1:${sinkPort}/hooks`));
+  env.POLICY_FILE = policyFile; // the API and the webhooks service read the same file
+  if (!env.API_TOKENS) {
+    apiEnv.API_TOKENS = Object.entries(DEV_TOKENS)
+      .map(([client, secret]) => `${client}:${secret}`)
+      .join(",");
+  }
 }
+start("webhook-sink", ["bun", "services/webhook-sink/main.ts"], true, {
+  WEBHOOK_SINK_PORT: sinkPort,
+  WEBHOOK_SINK_SECRETS: webhookSecret,
+});
+
+// Every service of the system, each a real process as in production.
+// CSECBRIDGE_DEV=1 is what allows the public dev token when API_TOKENS is unset: asked for here only.
 start("api", ["bun", "services/api/main.ts"], true, apiEnv);
 start("scheduler", ["bun", "services/scheduler/main.ts"]);
+start("webhooks", ["bun", "services/webhooks/main.ts"], true, webhookEnv);
 start("aws-worker", ["bun", "services/worker/main.ts", "--provider", "aws"], true, cloudEnv);
 start("azure-worker", ["bun", "services/worker/main.ts", "--provider", "azure"], true, cloudEnv);
 const apiPort = env.PORT ?? "8080";
@@ -242,13 +260,42 @@ console.log(`[dev] API on http://127.0.0.1:${env.PORT ?? 8080} — try:
   curl -s -XPOST localhost:${env.PORT ?? 8080}/api/v1/requests -H 'authorization: Bearer dev-token-change-me-0000' \\
     -H 'content-type: application/json' -d '{"provider":"aws","action":"grant","principal":{"type":"user","name":"alice"},
     "permission":{"type":"managed_policy","policy_arn":"arn:aws:iam::aws:policy/ReadOnlyAccess"},"duration":"PT2M"}'
-  curl -s localhost:4566/_sim/state   # what cloudsim holds now`);
+  curl -s localhost:4566/_sim/state   # what cloudsim holds now
+  open http://127.0.0.1:${sinkPort}/   # the webhooks the dev client received, signatures verified`);
 console.log(
   `\n[dev] *** Dashboard: http://127.0.0.1:${uiPort}/ ***` +
     (apiEnv.API_TOKENS
       ? `  sign in with ${DEV_TOKENS.dashboard} (operator) or ${DEV_TOKENS.audit} (auditor, may export)\n`
       : "  sign in with a token of an operator or auditor of your POLICY_FILE\n"),
 );
+
+/**
+ * The dev policy: scripts/dev-policy.yaml (a submitter that may ask for anything, the dashboard's
+ * operator, an auditor), with webhooks for every event to the local sink for the `dev` client.
+ * grant.expiring fires a minute before a grant's end.
+ */
+function devPolicy(sinkUrl: string): string {
+  const base = parseYaml(readFileSync(join(root, "scripts", "dev-policy.yaml"), "utf8")) as {
+    clients: Record<string, Record<string, unknown>>;
+  };
+  const dev = base.clients.dev ?? {};
+  dev.webhooks = {
+    endpoints: [{ url: sinkUrl }],
+    events: [
+      "request.succeeded",
+      "request.failed",
+      "grant.revoked",
+      "grant.expiring",
+      "grant.extended",
+      "revocation.failed",
+      "drift.detected",
+    ],
+    expiring_lead_time: "PT1M",
+    secrets: [{ env: "DEV_WEBHOOK_SECRET" }],
+  };
+  base.clients.dev = dev;
+  return `# Written by \`bun run dev\` (scripts/dev.ts) at every start from scripts/dev-policy.yaml;\n# set POLICY_FILE to use your own.\n${stringifyYaml(base)}`;
+}
 
 /** Sample principals, so the README's curl examples grant to someone who exists. */
 async function seedCloudsim(): Promise<void> {

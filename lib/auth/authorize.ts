@@ -9,6 +9,10 @@
  * | export            | no                  | no                  | yes       |
  * | revoke            | own requests        | every client's      | no        |
  * | extend            | own requests        | no                  | no        |
+ * | redeliver         | own requests        | every client's      | no        |
+ *
+ * Webhook deliveries (GET /api/v1/webhooks/deliveries) are read under "read": a caller sees the
+ * deliveries of the requests it may read.
  *
  * Guardrails (lib/policy/check.ts) come on top: a role says which requests a client may act on,
  * its guardrails which accesses. A request outside a caller's visibility does not exist for it:
@@ -36,7 +40,8 @@ export type Action =
   | "stats"
   | "export"
   | "revoke"
-  | "extend";
+  | "extend"
+  | "redeliver";
 
 interface Grant {
   actions: ReadonlySet<Action>;
@@ -46,11 +51,11 @@ interface Grant {
 
 const ROLE_GRANTS: Record<Role, Grant> = {
   submitter: {
-    actions: new Set<Action>(["submit", "read", "list", "search", "events", "revoke", "extend"]),
+    actions: new Set<Action>(["submit", "read", "list", "search", "events", "revoke", "extend", "redeliver"]),
     scope: "own",
   },
   operator: {
-    actions: new Set<Action>(["read", "list", "search", "events", "stats", "revoke"]),
+    actions: new Set<Action>(["read", "list", "search", "events", "stats", "revoke", "redeliver"]),
     scope: "all",
   },
   auditor: {

@@ -10,6 +10,12 @@ export interface SqlOptions {
   timeoutMs?: number;
   /** Application name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * "off" for a pool whose writes may be lost in a PostgreSQL crash without harm (the webhook
+   * delivery bookkeeping: a lost "delivered" means one more send under the same webhook-id).
+   * Saves an fsync per commit, which every other writer of the server waits behind.
+   */
+  synchronousCommit?: "on" | "off";
 }
 
 export function createSql(url: string, opts: SqlOptions = {}): Sql {
@@ -27,6 +33,7 @@ export function createSql(url: string, opts: SqlOptions = {}): Sql {
     connection: {
       application_name: opts.applicationName ?? "csecbridge",
       statement_timeout: timeoutMs,
+      ...(opts.synchronousCommit ? { synchronous_commit: opts.synchronousCommit } : {}),
     },
   });
 }

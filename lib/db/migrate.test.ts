@@ -33,6 +33,8 @@ describe("migration runner", () => {
         "request_events",
         "requests",
         "schema_migrations",
+        "webhook_deliveries",
+        "webhook_outbox",
       ]);
     } finally {
       await a.end();

@@ -36,6 +36,22 @@ export interface RequestRow {
   lease_until: Date | null;
   requeues: number;
   revocation_attempts: number;
+  /** The expiry first asked for, when an extension moved expires_at; null while never extended. */
+  original_expires_at: Date | null;
+  /** Who ended the grant before its expiry ({client, role, at, how}); null otherwise. */
+  ended_by: EndedBy | null;
+}
+
+/** Who ended a grant early, and how (migrations/0006_webhooks.sql). */
+export interface EndedBy {
+  client: string;
+  role?: string;
+  /** When it was asked (ISO 8601). */
+  at: string;
+  /** early_revoke: POST /requests/{id}/revoke; revoke_request: a request with "action": "revoke". */
+  how: "early_revoke" | "revoke_request";
+  /** The revoke request that ended it (how = revoke_request). */
+  request?: string;
 }
 
 export interface NewRequest {
@@ -148,8 +164,11 @@ export async function expireGrantNow(
       row.status === "PROCESSING" ||
       (row.status === "SUCCESS" && row.revocation_status === "SCHEDULED");
     if (!active) return { ok: false, reason: "not_active", row } as const;
+    // The first end asked for stands: a second early revoke moves nothing and names nobody new.
     const [updated] = await tx<RequestRow[]>`
-      UPDATE requests SET revoke_at = least(revoke_at, now()), updated_at = now()
+      UPDATE requests SET revoke_at = least(revoke_at, now()), updated_at = now(),
+             ended_by = coalesce(ended_by, jsonb_build_object('client', ${by.client}::text, 'role', ${by.role}::text,
+                                 'at', webhook_iso(now()), 'how', 'early_revoke'))
       WHERE correlation_id = ${correlationId} RETURNING *`;
     await tx`INSERT INTO request_events (correlation_id, kind, detail)
              VALUES (${correlationId}, 'REVOKE_REQUESTED', ${tx.json({ by: by.client, role: by.role })})`;

@@ -208,13 +208,16 @@ export async function ownCorrelationIds(sql: Db, accessKey: string): Promise<str
  * flight with nothing behind it). Returns the ids marked REVOKED.
  */
 export async function endGrantsOfAccess(sql: Db, accessKey: string, revokedBy: string): Promise<string[]> {
+  // ended_by: who ended them (migration 0006), shown by GET and in the webhooks.
+  const endedBy = sql`coalesce(ended_by, jsonb_build_object('how', 'revoke_request', 'request', ${revokedBy}::text,
+    'client', (SELECT client FROM requests WHERE correlation_id = ${revokedBy}), 'at', webhook_iso(now())))`;
   await sql`
-    UPDATE requests SET revoke_at = least(revoke_at, now()), updated_at = now()
+    UPDATE requests SET revoke_at = least(revoke_at, now()), updated_at = now(), ended_by = ${endedBy}
     WHERE access_key = ${accessKey} AND action = 'grant' AND status IN ('PENDING', 'PROCESSING')`;
   const rows = await sql<{ correlation_id: string }[]>`
     WITH upd AS (
       UPDATE requests SET revocation_status = 'REVOKED', revoked_at = now(), updated_at = now(),
-             revoke_at = least(revoke_at, now()), lease_job = NULL, lease_until = NULL
+             revoke_at = least(revoke_at, now()), lease_job = NULL, lease_until = NULL, ended_by = ${endedBy}
       WHERE access_key = ${accessKey} AND action = 'grant' AND revocation_status = 'SCHEDULED'
         AND status IN ('SUCCESS', 'FAILED')
       RETURNING correlation_id

@@ -18,6 +18,7 @@ import { requestRoutes } from "./routes/requests.ts";
 import { schemaRoutes } from "./routes/schema.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { statsRoutes } from "./routes/stats.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 export interface AppDeps {
   sql: Sql;
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1/requests", requestRoutes(deps));
   app.route("/api/v1", statsRoutes(deps));
   app.route("/api/v1", searchRoutes(deps));
+  app.route("/api/v1/webhooks", webhookRoutes(deps));
   answerWrongMethods(app); // last of the routes: 405 + Allow for every path above
 
   app.notFound(() =>

@@ -2,6 +2,7 @@ import { parseIsoDuration } from "../config/env.ts";
 import { PolicyDeniedError } from "../errors/http-errors.ts";
 import type { AwsRequest, AzureRequest, ParsedRequest, RequestPayload } from "../schemas/request.ts";
 import { roleGuid } from "../schemas/request.ts";
+import { isConfiguredEndpoint } from "../webhooks/directory.ts";
 import { compileGlob } from "./glob.ts";
 import type { ClientPolicy, Policy } from "./schema.ts";
 import { scopeWithin } from "./scope-prefix.ts";
@@ -123,4 +124,37 @@ export function checkRevokePolicy(
     { payload: { ...grant, action: "revoke" }, expiresAt: null, durationMs: null },
     now,
   );
+}
+
+/**
+ * Guardrails for extending a grant (POST /api/v1/requests/{id}/extend): the asking client's rules
+ * applied to the grant as if it asked for it again with the new end — `actions` must include
+ * grant, the provider, principal and permission rules apply — and `max_duration` is counted from
+ * the grant's start (`received_at`), not from now, so a chain of extensions can never last longer
+ * than one request could.
+ */
+export function checkExtendPolicy(
+  policy: Policy | null,
+  client: string,
+  grant: RequestPayload,
+  newEnd: Date,
+  startedAt: Date,
+): void {
+  checkPolicy(
+    policy,
+    client,
+    { payload: { ...grant, action: "grant" }, expiresAt: newEnd, durationMs: null },
+    startedAt,
+  );
+}
+
+/**
+ * A request's callback_url must be one of its client's configured webhook endpoints (docs/webhooks.md):
+ * a caller cannot make the bridge POST wherever it likes. 403, rule `webhooks.endpoints`.
+ */
+export function checkCallbackUrl(policy: Policy | null, client: string, url: string | undefined): void {
+  if (url === undefined) return;
+  if (!isConfiguredEndpoint(policy, client, url)) {
+    deny("webhooks.endpoints", `client "${client}" has no webhook endpoint ${url}`);
+  }
 }

@@ -16,6 +16,11 @@
  *       azure:
  *         roles: ["Reader", "Storage Blob Data *"]  # name globs (case-insensitive) or definition GUIDs
  *         scope_prefixes: ["/subscriptions/<guid>/resourceGroups/rg-dev"]
+ *       webhooks:                      # optional: signed callbacks (docs/webhooks.md)
+ *         endpoints: [{ url: "https://ticketing.example/hooks", max_in_flight: 4 }]
+ *         events: [request.succeeded, request.failed, grant.revoked, grant.expiring]
+ *         expiring_lead_time: PT15M    # required when grant.expiring is asked for
+ *         secrets: [{ env: TICKETING_WEBHOOK_SECRET }]  # env names only: never a secret here
  *
  * Deny by default: a client not listed may do nothing; an omitted permission list allows nothing
  * of that kind (only `principals` defaults to all). Unknown keys are errors, because a misspelt
@@ -24,6 +29,7 @@
 import { z } from "zod";
 import { parseIsoDuration } from "../config/env.ts";
 import { PROVIDERS } from "../schemas/request.ts";
+import { WEBHOOK_EVENT_TYPES } from "../webhooks/event-types.ts";
 
 /**
  * What a client may do besides its guardrails (lib/auth/authorize.ts has the table):
@@ -104,6 +110,62 @@ export const rateLimitSchema = z
     message: "must not be more than requests",
   });
 
+const webhookEvents = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES))
+  .min(1)
+  .max(WEBHOOK_EVENT_TYPES.length)
+  .refine((v) => new Set(v).size === v.length, "must not repeat an event");
+
+/**
+ * An endpoint a client's callbacks go to. http(s) only, no credentials in the URL (it is stored
+ * with each delivery and shown by the deliveries API), no fragment.
+ */
+export const webhookEndpointSchema = z.strictObject({
+  url: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .max(2048)
+    .refine((u) => {
+      const p = new URL(u);
+      return p.username === "" && p.password === "" && p.hash === "";
+    }, "must not carry credentials or a fragment"),
+  /** Deliveries in flight to this endpoint at once, across every webhook worker (default 4). */
+  max_in_flight: z.number().int().min(1).max(100).optional(),
+  /** Narrows the client's `events` for this endpoint. */
+  events: webhookEvents.optional(),
+});
+
+/**
+ * A signing secret, by reference only: the name of an environment variable of the webhooks
+ * service holding a Standard Webhooks secret (`whsec_<base64>`). Several during a rotation:
+ * every delivery is signed with each, and receivers accept any one signature they can verify.
+ */
+const secretRef = z.strictObject({
+  env: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "must be an environment variable name"),
+});
+
+export const webhookRulesSchema = z
+  .strictObject({
+    endpoints: z.array(webhookEndpointSchema).min(1).max(10),
+    events: webhookEvents,
+    /** How long before a grant's end `grant.expiring` is sent (ISO 8601). */
+    expiring_lead_time: isoDuration.optional(),
+    secrets: z.array(secretRef).min(1).max(5),
+  })
+  .superRefine((w, ctx) => {
+    const asked = [w.events, ...w.endpoints.map((e) => e.events ?? [])].flat();
+    if (asked.includes("grant.expiring") && w.expiring_lead_time === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["expiring_lead_time"],
+        message: "required when grant.expiring is one of the events",
+      });
+    }
+    const urls = w.endpoints.map((e) => new URL(e.url).href);
+    if (new Set(urls).size !== urls.length) {
+      ctx.addIssue({ code: "custom", path: ["endpoints"], message: "must not list a URL twice" });
+    }
+  });
+
 export const clientPolicySchema = z.strictObject({
   role: z.enum(ROLES).optional(),
   rate_limit: rateLimitSchema.optional(),
@@ -118,6 +180,7 @@ export const clientPolicySchema = z.strictObject({
     .optional(),
   aws: awsRulesSchema.optional(),
   azure: azureRulesSchema.optional(),
+  webhooks: webhookRulesSchema.optional(),
 });
 
 export const policySchema = z.strictObject({
@@ -129,3 +192,4 @@ export const policySchema = z.strictObject({
 export type Policy = z.infer<typeof policySchema>;
 export type ClientPolicy = z.infer<typeof clientPolicySchema>;
 export type RateLimitRule = z.infer<typeof rateLimitSchema>;
+export type WebhookRules = z.infer<typeof webhookRulesSchema>;

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../logging/logger.ts";
 import { ack } from "./ack.ts";
 import { claim } from "./claim.ts";
+import type { Job, QueueJob } from "./job.ts";
 import { queueKeys } from "./keys.ts";
 import { type ProcessJobDeps, processJob } from "./process-job.ts";
 import { release } from "./release.ts";
@@ -9,7 +10,7 @@ import { sleep } from "./sleep.ts";
 import { takeNext } from "./take-next.ts";
 import { waitReady } from "./wait-ready.ts";
 
-export interface SlotDeps extends ProcessJobDeps {
+export interface SlotDeps<T extends QueueJob = Job> extends ProcessJobDeps<T> {
   /** `redis` (from ProcessJobDeps) is the process's shared connection; this one only blocks. */
   blocking: Redis;
   blockTimeoutMs: number;
@@ -29,7 +30,7 @@ export interface SlotDeps extends ProcessJobDeps {
  * what lets it find, after a dropped connection, a job the server moved but whose reply was
  * lost: anything in the list it is not handling.
  */
-export class ConsumerSlot {
+export class ConsumerSlot<T extends QueueJob = Job> {
   /** Handled jobs not acked yet: each ack travels with the next take. */
   private pendingAcks: string[] = [];
   private needsRecovery = true;
@@ -40,7 +41,7 @@ export class ConsumerSlot {
   /** True once the loop has returned. */
   exited = false;
 
-  constructor(private readonly deps: SlotDeps) {
+  constructor(private readonly deps: SlotDeps<T>) {
     const conn = deps.blocking;
     conn.on("ready", () => {
       this.markReconnected();

@@ -3,7 +3,8 @@ import type { Logger } from "../logging/logger.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { ConsumerSlot } from "./consumer-slot.ts";
 import { deregisterWorker, heartbeat } from "./heartbeat.ts";
-import type { Job } from "./job.ts";
+import type { Job, QueueJob } from "./job.ts";
+import { type JobParser, parseJob } from "./parse-job.ts";
 import type { JobHandler } from "./process-job.ts";
 import { sleep } from "./sleep.ts";
 import { waitReady } from "./wait-ready.ts";
@@ -16,13 +17,16 @@ export interface ConnectOptions {
   commandTimeoutMs: number;
 }
 
-export interface ConsumerOptions {
-  provider: Job["provider"];
+export interface ConsumerOptions<T extends QueueJob = Job> {
+  /** The queue: `queue:<provider>` and its keys (lib/queue/keys.ts). */
+  provider: string;
   /** Concurrent claims, each with its own blocking connection. */
   concurrency: number;
   /** Makes one connection (keyPrefix and URL are the caller's); called concurrency + 1 times. */
   connect: (opts: ConnectOptions) => Redis;
-  handler: JobHandler;
+  handler: JobHandler<T>;
+  /** Parser of this queue's jobs; default the provider job (lib/queue/job.ts). */
+  parse?: JobParser<T>;
   log: Logger;
   /** Bound of one blocking claim, ms. Default 1000. */
   blockTimeoutMs?: number;
@@ -57,7 +61,9 @@ export interface Consumer {
 }
 
 /** Starts consuming `queue:<provider>`: heartbeat, N slots, ack / retry / dead-letter. */
-export function startConsumer(opts: ConsumerOptions): Consumer {
+export function startConsumer<T extends QueueJob = Job>(opts: ConsumerOptions<T>): Consumer {
+  // Without its own parser a consumer takes provider jobs, and then T is Job.
+  const parse = opts.parse ?? (parseJob as unknown as JobParser<T>);
   const blockTimeoutMs = opts.blockTimeoutMs ?? 1000;
   const commandTimeoutMs = opts.commandTimeoutMs ?? 2000;
   const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 1000;
@@ -107,7 +113,7 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
   // slot blocks on its own connection only when the queue is empty.
   const slots = workerIds.map(
     (workerId) =>
-      new ConsumerSlot({
+      new ConsumerSlot<T>({
         redis: control,
         blocking: connect({
           name: `csb-${opts.provider}-${workerId}`,
@@ -117,6 +123,7 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
         provider: opts.provider,
         workerId,
         handler: opts.handler,
+        parse,
         log,
         maxAttempts: opts.maxAttempts ?? 5,
         backoff: opts.backoff ?? DEFAULT_BACKOFF,
@@ -171,7 +178,10 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
 }
 
 /** Idle claims would block until their timeout; CLIENT UNBLOCK ends them now (as a timeout, nothing moved). */
-async function unblockIdleClaims(control: Redis, slots: readonly ConsumerSlot[]): Promise<void> {
+async function unblockIdleClaims<T extends QueueJob>(
+  control: Redis,
+  slots: readonly ConsumerSlot<T>[],
+): Promise<void> {
   const ids = slots.map((s) => s.blockedClientId()).filter((id): id is number => id !== null);
   await Promise.all(ids.map((id) => control.client("UNBLOCK", id).catch(() => 0)));
 }

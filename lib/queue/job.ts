@@ -22,6 +22,20 @@ export const jobSchema = z.object({
 
 export type Job = z.infer<typeof jobSchema>;
 
+/**
+ * What the queue machinery itself reads of any job (provider jobs above, webhook deliveries in
+ * lib/webhooks): the queue it belongs to, its id and attempt, and a correlation id for logs. A
+ * queue's consumer brings its own parser for the rest (ConsumerOptions.parse).
+ */
+export interface QueueJob {
+  v: number;
+  id: string;
+  /** The queue's name: `queue:<provider>` (aws, azure, webhooks). */
+  provider: string;
+  attempt: number;
+  correlation_id?: string;
+}
+
 export function newJob(fields: Omit<Job, "v" | "id" | "attempt" | "enqueued_at">, now: number): Job {
   return { v: JOB_VERSION, id: randomUUID(), attempt: 0, enqueued_at: now, ...fields };
 }

@@ -3,8 +3,8 @@ import { AppError, coerceError } from "../errors/app-error.ts";
 import type { Logger } from "../logging/logger.ts";
 import { type BackoffOptions, backoffDelayMs } from "./backoff.ts";
 import { deadLetter } from "./dead-letter.ts";
-import type { Job } from "./job.ts";
-import { parseJob } from "./parse-job.ts";
+import type { Job, QueueJob } from "./job.ts";
+import type { JobParser } from "./parse-job.ts";
 import { RetryJobError } from "./retry-job-error.ts";
 import { retryLater } from "./retry-later.ts";
 
@@ -24,14 +24,16 @@ export interface JobContext {
  * `retryable` whether trying again can help; anything else is taken as retryable (an unknown
  * error is more often a glitch than a verdict, and attempts are bounded).
  */
-export type JobHandler = (job: Job, ctx: JobContext) => Promise<void>;
+export type JobHandler<T extends QueueJob = Job> = (job: T, ctx: JobContext) => Promise<void>;
 
-export interface ProcessJobDeps {
+export interface ProcessJobDeps<T extends QueueJob = Job> {
   /** The slot's connection: the retry and dead-letter scripts run on it. */
   redis: Redis;
   provider: string;
   workerId: string;
-  handler: JobHandler;
+  handler: JobHandler<T>;
+  /** Turns a claimed string into a job of this queue (what it refuses is dead-lettered at once). */
+  parse: JobParser<T>;
   log: Logger;
   maxAttempts: number;
   backoff: BackoffOptions;
@@ -44,8 +46,11 @@ export interface ProcessJobDeps {
 export type JobOutcome = "ack" | "settled";
 
 /** Runs one claimed job and settles a failure (retry or dead-letter) atomically in Redis. */
-export async function processJob(deps: ProcessJobDeps, raw: string): Promise<JobOutcome> {
-  const parsed = parseJob(raw);
+export async function processJob<T extends QueueJob>(
+  deps: ProcessJobDeps<T>,
+  raw: string,
+): Promise<JobOutcome> {
+  const parsed = deps.parse(raw);
   if (!parsed.ok) return await sendToDead(deps, raw, parsed.reason, deps.log);
   const job = parsed.job;
   let jobLog: Logger | undefined;
@@ -107,8 +112,8 @@ export async function processJob(deps: ProcessJobDeps, raw: string): Promise<Job
   }
 }
 
-async function sendToDead(
-  deps: ProcessJobDeps,
+async function sendToDead<T extends QueueJob>(
+  deps: ProcessJobDeps<T>,
   raw: string,
   reason: string,
   log: Logger,

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { asInteger, queueScripts, ScriptCode } from "./commands.ts";
-import type { Job } from "./job.ts";
+import type { QueueJob } from "./job.ts";
 import { queueKeys } from "./keys.ts";
 
 export interface RetryLaterArgs {
@@ -8,7 +8,7 @@ export interface RetryLaterArgs {
   /** The job exactly as claimed. */
   raw: string;
   /** The parsed job; its next attempt is written as a new string. */
-  job: Job;
+  job: QueueJob;
   /** How long to wait before the next attempt, ms. */
   delayMs: number;
 }

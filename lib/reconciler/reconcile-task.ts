@@ -1,5 +1,6 @@
 import type { DbClock } from "../db/db-clock.ts";
 import type { SchedulerTask } from "../scheduler/task.ts";
+import { rebuildDeliveries, requeueStaleDeliveries } from "../webhooks/reconcile-deliveries.ts";
 import { type ReconcileDeps, rebuildAll, reconcile } from "./reconcile.ts";
 import { checkEpoch } from "./redis-epoch.ts";
 
@@ -28,6 +29,9 @@ export function reconcileTask(deps: ReconcileDeps & { clock: DbClock }, everyMs:
       }
       if (rebuild) {
         await rebuildAll(deps); // if this fails, the next tick tries again
+        // Webhook deliveries too (docs/webhooks.md): their jobs and retries lived in Redis.
+        const deliveries = await rebuildDeliveries(deps);
+        if (deliveries > 0) deps.log.warn({ deliveries }, "webhook deliveries queued again from PostgreSQL");
         rebuild = false;
         last = now;
         return;
@@ -38,7 +42,9 @@ export function reconcileTask(deps: ReconcileDeps & { clock: DbClock }, everyMs:
         .sync()
         .catch((err: unknown) => deps.log.debug({ err }, "database clock not refreshed"));
       const result = await reconcile(deps);
-      if (result.requeued + result.revocations > 0) deps.log.info(result, "reconciled Redis from PostgreSQL");
+      const deliveries = await requeueStaleDeliveries(deps);
+      if (result.requeued + result.revocations + deliveries > 0)
+        deps.log.info({ ...result, deliveries }, "reconciled Redis from PostgreSQL");
     },
   };
 }

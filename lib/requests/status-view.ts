@@ -1,4 +1,4 @@
-import type { RequestRow } from "../db/requests.ts";
+import type { EndedBy, RequestRow } from "../db/requests.ts";
 
 /** The public shape of a request (GET /api/v1/requests/{id}); also what the cache stores. */
 export interface StatusView {
@@ -10,10 +10,14 @@ export interface StatusView {
   received_at: string;
   completed_at: string | null;
   error_details: unknown;
-  /** The expiry that was asked for. */
+  /** The expiry that was asked for (moved by an extension; never by an early revoke). */
   expires_at: string | null;
-  /** When the access ends or ended: expires_at, or earlier (early revoke, a failed grant's compensation). */
+  /** The expiry first asked for, before any extension (= expires_at while never extended). */
+  original_expires_at: string | null;
+  /** When the access ends or ended (the effective end): expires_at, or earlier (early revoke, a failed grant's compensation). */
   revoke_at: string | null;
+  /** Who ended the grant before its expiry, when and how; null when it ran (or runs) to its end. */
+  ended_by: EndedBy | null;
   /** Whether the access existed before the grant (then it is left in place at the end); null until known. */
   pre_existing: boolean | null;
   revocation_status: RequestRow["revocation_status"];
@@ -36,7 +40,9 @@ export function toStatusView(row: RequestRow): StatusView {
     completed_at: iso(row.completed_at),
     error_details: row.error_details ?? null,
     expires_at: iso(row.expires_at),
+    original_expires_at: iso(row.original_expires_at ?? row.expires_at),
     revoke_at: iso(row.revoke_at),
+    ended_by: row.ended_by ?? null,
     pre_existing: row.pre_existing,
     revocation_status: row.revocation_status,
     revoked_at: iso(row.revoked_at),

@@ -127,7 +127,9 @@ const awsPermission = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("inline_policy"),
     policy_name: iamName(128),
-    document: iamPolicyDocument,
+    // Required for a grant; a revoke removes the policy by name and needs no document (still
+    // validated when given). See awsRequestSchema.
+    document: iamPolicyDocument.optional(),
   }),
 ]);
 
@@ -185,11 +187,11 @@ const azurePrincipal = z.strictObject({
 
 // ---------------------------------------------------------------- common
 
-const rfc3339 = z.iso.datetime({ offset: true, message: "must be an RFC 3339 date-time with offset" });
+export const rfc3339 = z.iso.datetime({ offset: true, message: "must be an RFC 3339 date-time with offset" });
 /** The shape parseIsoDuration accepts, also exported as the JSON Schema pattern (no months/years). */
 const isoDurationRe =
   /^P(?=\d|T\d)(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$/;
-const isoDurationText = z
+export const isoDurationText = z
   .string()
   .max(64)
   .regex(isoDurationRe, { error: "must be an ISO 8601 duration such as PT2H", abort: true })
@@ -202,6 +204,14 @@ const common = {
   requested_by: text(256).optional(),
   ticket: text(128).optional(),
   justification: text(2000).optional(),
+  /**
+   * Where this request's callbacks go: must be one of the client's configured webhook endpoints
+   * (policy file; checked with the guardrails, 403 otherwise). Narrows delivery to that endpoint.
+   */
+  callback_url: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .max(2048)
+    .optional(),
 };
 
 export const awsRequestSchema = z
@@ -212,6 +222,17 @@ export const awsRequestSchema = z
         code: "custom",
         path: ["principal", "type"],
         message: "group_membership needs a user principal",
+      });
+    }
+    if (
+      r.permission.type === "inline_policy" &&
+      r.action === "grant" &&
+      r.permission.document === undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["permission", "document"],
+        message: "an inline policy grant needs its document",
       });
     }
   });

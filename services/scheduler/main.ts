@@ -9,6 +9,7 @@ import { DRIFT_REQUEST_KEY, driftSweepTask } from "../../lib/reconciler/drift-sw
 import { reconcileTask } from "../../lib/reconciler/reconcile-task.ts";
 import { createRedis } from "../../lib/redis/connect.ts";
 import { runScheduler } from "../../lib/scheduler/run-scheduler.ts";
+import { WEBHOOK_QUEUE } from "../../lib/webhooks/delivery-job.ts";
 import { loadSchedulerConfig, type SchedulerConfig } from "./config.ts";
 
 const SERVICE = "csecbridge-scheduler";
@@ -57,7 +58,8 @@ async function main(): Promise<number> {
     log,
     clock: clock.now,
     intervalMs: config.SCHEDULER_INTERVAL_MS,
-    providers: jobSchema.shape.provider.options,
+    // queue:webhooks has the provider queues' semantics: its retries and dead workers are ours too.
+    providers: [...jobSchema.shape.provider.options, WEBHOOK_QUEUE],
     heartbeatTimeoutMs: config.WORKER_HEARTBEAT_TIMEOUT_MS,
     maxRecoveries: config.QUEUE_MAX_RECOVERIES,
     batchLimit: config.SCHEDULER_BATCH_LIMIT,

@@ -1,13 +1,15 @@
 import { Hono } from "hono";
 import { assertMay } from "../../auth/authorize.ts";
 import { InvalidIdError, ValidationError } from "../../errors/http-errors.ts";
-import { checkPolicy } from "../../policy/check.ts";
+import { checkCallbackUrl, checkPolicy } from "../../policy/check.ts";
 import { revokeEarly } from "../../requests/early-revoke.ts";
 import { exportStream } from "../../requests/export-requests.ts";
+import { extendGrant } from "../../requests/extend-grant.ts";
 import { listPage, recordListAccess } from "../../requests/list-requests.ts";
 import { readStatus } from "../../requests/read-status.ts";
 import { readTimeline } from "../../requests/request-timeline.ts";
 import { submitRequest } from "../../requests/submit-request.ts";
+import { extendBodySchema } from "../../schemas/extend.ts";
 import { fieldIssues } from "../../schemas/issues.ts";
 import { parseRequestPayload } from "../../schemas/request.ts";
 import type { AppDeps, AppEnv } from "../app.ts";
@@ -39,6 +41,7 @@ export function requestRoutes(deps: AppDeps) {
     if (!parsed.ok) throw new ValidationError("the request does not match the schema", parsed.issues);
     const client = caller.name;
     checkPolicy(deps.policy, client, parsed.value, now);
+    checkCallbackUrl(deps.policy, client, parsed.value.payload.callback_url);
 
     const { correlationId, replayed, status } = await submitRequest(
       {
@@ -159,6 +162,34 @@ export function requestRoutes(deps: AppDeps) {
     return c.json({ correlation_id: correlationId, status, revocation: "requested" }, 202, {
       location: `/api/v1/requests/${correlationId}`,
     });
+  });
+  // Order of work: role → id → body (415/413/400, 422) → visibility (404) → guardrails (403) →
+  // active under the access lock (409) → write.
+  app.post("/:id/extend", async (c) => {
+    const caller = c.get("caller");
+    assertMay(caller, "extend");
+    const correlationId = correlationIdParam(c.req.param("id"));
+    c.set("correlationId", correlationId);
+    const raw = await readJsonBody(c.req.raw, deps.limits.bodyBytes);
+    const body = extendBodySchema.safeParse(raw);
+    if (!body.success) {
+      throw new ValidationError("the extension does not match the schema", fieldIssues(body.error.issues));
+    }
+    const extended = await extendGrant(
+      {
+        sql: deps.sql,
+        redis: deps.redis,
+        log: deps.log,
+        policy: deps.policy,
+        maxGrantDurationMs: deps.limits.maxGrantDurationMs,
+        dbTimeoutMs: deps.limits.dbTimeoutMs,
+        redisTimeoutMs: deps.limits.redisTimeoutMs,
+      },
+      correlationId,
+      caller,
+      body.data,
+    );
+    return c.json(extended, 200, { location: `/api/v1/requests/${correlationId}` });
   });
   return app;
 }

@@ -55,6 +55,10 @@ async function apply(client: IAMClient, { principal, permission }: AwsRequest): 
     case "group_membership":
       return await addUserToGroup(client, userName(principal), permission.group);
     case "inline_policy":
+      // The schema requires the document of a grant (only a revoke may leave it out).
+      if (permission.document === undefined) {
+        throw permanentError("MalformedPolicyDocument", "an inline policy grant needs its document");
+      }
       return await putInlinePolicy(
         client,
         principal,
