@@ -4,11 +4,14 @@ import type { ApiClient } from "../auth/api-tokens.ts";
 import type { Caller } from "../auth/authorize.ts";
 import type { Sql } from "../db/connect.ts";
 import type { Logger } from "../logging/logger.ts";
+import { type HttpMetrics, httpMetrics } from "../metrics/http-metrics.ts";
+import { createRegistry, type Registry } from "../metrics/registry.ts";
 import type { Policy } from "../policy/schema.ts";
 import { type RateLimit, rateLimitFor } from "../ratelimit/limits.ts";
 import { answerWrongMethods } from "./method-not-allowed.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { closeOnUnreadBody, declaredBodyLimit } from "./middleware/body-hygiene.ts";
+import { measureHttp } from "./middleware/http-metrics.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestLogger } from "./middleware/request-logger.ts";
 import { problemHeaders, problemResponse, toProblem } from "./problem.ts";
@@ -18,6 +21,8 @@ import { schemaRoutes } from "./routes/schema.ts";
 
 export interface AppDeps {
   sql: Sql;
+  /** Read-only paths (a status read on a cache miss); default `sql`. Writes never use it. */
+  sqlRead?: Sql;
   redis: Redis;
   log: Logger;
   clients: readonly ApiClient[];
@@ -31,6 +36,11 @@ export interface AppDeps {
   now: () => Date;
   /** Resolves when the database has every migration this build needs (checked lazily by /readyz). */
   checkMigrated: () => Promise<void>;
+  /**
+   * The process's metrics (GET /metrics). Optional where tests build deps: the app then makes
+   * its own registry, so /metrics always answers.
+   */
+  metrics?: { registry: Registry; http: HttpMetrics };
   limits: {
     bodyBytes: number;
     maxGrantDurationMs: number;
@@ -48,6 +58,8 @@ export interface AppEnv {
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const metrics = deps.metrics ?? defaultMetrics();
+  app.use("*", measureHttp(metrics.http));
   app.use("*", requestLogger(deps.log));
   app.use("*", closeOnUnreadBody(deps.limits.bodyBytes));
   // Everything under /api/v1 is authenticated here, once, before any route can read a body; a
@@ -67,7 +79,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // After authentication, so a caller without a token gets 401 whatever it sends.
   app.use("*", declaredBodyLimit(deps.limits.bodyBytes));
 
-  app.route("/", healthRoutes(deps));
+  app.route("/", healthRoutes(deps, metrics.registry));
   app.route("/api/v1", schemaRoutes(deps));
   app.route("/api/v1/requests", requestRoutes(deps));
   answerWrongMethods(app); // last of the routes: 405 + Allow for every path above
@@ -90,4 +102,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return problemResponse(problem, problemHeaders(err, problem, deps.limits.retryAfterSeconds));
   });
   return app;
+}
+
+function defaultMetrics(): { registry: Registry; http: HttpMetrics } {
+  const registry = createRegistry("csecbridge-api", "test");
+  return { registry, http: httpMetrics(registry) };
 }

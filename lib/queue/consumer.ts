@@ -4,6 +4,7 @@ import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { ConsumerSlot } from "./consumer-slot.ts";
 import { deregisterWorker, heartbeat } from "./heartbeat.ts";
 import type { Job } from "./job.ts";
+import type { JobObserver } from "./job-observer.ts";
 import type { JobHandler } from "./process-job.ts";
 import { sleep } from "./sleep.ts";
 import { waitReady } from "./wait-ready.ts";
@@ -36,6 +37,8 @@ export interface ConsumerOptions {
   clock?: () => number;
   /** Default: host, pid and a random part. */
   processId?: string;
+  /** Told how each job was settled (metrics). */
+  observer?: JobObserver;
 }
 
 export interface StopResult {
@@ -125,6 +128,7 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
         blockTimeoutMs,
         stopping: stopping.signal,
         registered,
+        observer: opts.observer,
       }),
   );
   control.on("ready", () => {

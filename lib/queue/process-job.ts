@@ -4,6 +4,7 @@ import type { Logger } from "../logging/logger.ts";
 import { type BackoffOptions, backoffDelayMs } from "./backoff.ts";
 import { deadLetter } from "./dead-letter.ts";
 import type { Job } from "./job.ts";
+import type { JobObserver, JobResult } from "./job-observer.ts";
 import { parseJob } from "./parse-job.ts";
 import { RetryJobError } from "./retry-job-error.ts";
 import { retryLater } from "./retry-later.ts";
@@ -38,6 +39,8 @@ export interface ProcessJobDeps {
   /** When a job dies, ms; only written into dead-list entries. */
   clock: () => number;
   signal: AbortSignal;
+  /** Told how each job was settled (metrics); optional. */
+  observer?: JobObserver;
 }
 
 /** "ack": the handler succeeded and the caller must ack `raw`; "settled": the job already left the processing list. */
@@ -45,8 +48,19 @@ export type JobOutcome = "ack" | "settled";
 
 /** Runs one claimed job and settles a failure (retry or dead-letter) atomically in Redis. */
 export async function processJob(deps: ProcessJobDeps, raw: string): Promise<JobOutcome> {
+  const started = performance.now();
   const parsed = parseJob(raw);
-  if (!parsed.ok) return await sendToDead(deps, raw, parsed.reason, deps.log);
+  const settled = (result: JobResult) =>
+    deps.observer?.jobSettled(
+      deps.provider,
+      parsed.ok ? parsed.job.kind : "unknown",
+      result,
+      (performance.now() - started) / 1000,
+    );
+  if (!parsed.ok) {
+    settled("dead");
+    return await sendToDead(deps, raw, parsed.reason, deps.log);
+  }
   const job = parsed.job;
   let jobLog: Logger | undefined;
   // Built only when something logs: a child logger per job costs more than a no-op job.
@@ -60,6 +74,7 @@ export async function processJob(deps: ProcessJobDeps, raw: string): Promise<Job
     return jobLog;
   };
   if (job.provider !== deps.provider) {
+    settled("dead");
     return await sendToDead(
       deps,
       raw,
@@ -77,6 +92,7 @@ export async function processJob(deps: ProcessJobDeps, raw: string): Promise<Job
         return logOf();
       },
     });
+    settled("done");
     return "ack";
   } catch (thrown) {
     const err = coerceError(thrown);
@@ -98,8 +114,10 @@ export async function processJob(deps: ProcessJobDeps, raw: string): Promise<Job
           "job failed, but the reaper had already returned it to the queue; not retried twice",
         );
       }
+      settled("retried");
       return "settled";
     }
+    settled("dead");
     const reason = retryable
       ? `exhausted ${deps.maxAttempts} attempts; last error: ${what}`
       : `permanent error: ${what}`;

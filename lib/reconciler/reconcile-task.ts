@@ -27,7 +27,8 @@ export function reconcileTask(deps: ReconcileDeps & { clock: DbClock }, everyMs:
         rebuild = true;
       }
       if (rebuild) {
-        await rebuildAll(deps); // if this fails, the next tick tries again
+        const rebuilt = await rebuildAll(deps); // if this fails, the next tick tries again
+        deps.metrics?.reconciled("rebuild", rebuilt);
         rebuild = false;
         last = now;
         return;
@@ -38,6 +39,7 @@ export function reconcileTask(deps: ReconcileDeps & { clock: DbClock }, everyMs:
         .sync()
         .catch((err: unknown) => deps.log.debug({ err }, "database clock not refreshed"));
       const result = await reconcile(deps);
+      deps.metrics?.reconciled("periodic", result);
       if (result.requeued + result.revocations > 0) deps.log.info(result, "reconciled Redis from PostgreSQL");
     },
   };

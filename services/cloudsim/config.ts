@@ -12,7 +12,7 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
  * The simulator's credentials are dev defaults on purpose: it guards nothing real. Workers get the
  * same values (CLOUDSIM_* → AZURE_* in the dev script and compose file).
  */
-const cloudsimEnv = {
+export const cloudsimEnv = {
   ...baseEnv,
   /** Loopback by default; a container sets 0.0.0.0 so other services can reach it. */
   CLOUDSIM_HOST: z.string().min(1).default("127.0.0.1"),

@@ -62,6 +62,7 @@ export function requestRoutes(deps: AppDeps) {
     const { view, cache } = await readStatus(
       {
         sql: deps.sql,
+        ...(deps.sqlRead ? { sqlRead: deps.sqlRead } : {}),
         redis: deps.redis,
         log: deps.log,
         cacheTtl: {
