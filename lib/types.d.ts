@@ -10,3 +10,9 @@ declare module "*.lua" {
   // biome-ignore lint/style/noDefaultExport: a text import's only export is its default
   export default text;
 }
+// The API reference page's script (the Scalar standalone bundle), embedded as a file.
+declare module "*/standalone.js" {
+  const path: string;
+  // biome-ignore lint/style/noDefaultExport: a file import's only export is its default
+  export default path;
+}

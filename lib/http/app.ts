@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Env, Hono, type MiddlewareHandler } from "hono";
 import type { Redis } from "ioredis";
 import type { ApiClient } from "../auth/api-tokens.ts";
 import type { Caller } from "../auth/authorize.ts";
@@ -15,6 +15,7 @@ import { measureHttp } from "./middleware/http-metrics.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestLogger } from "./middleware/request-logger.ts";
 import { problemHeaders, problemResponse, toProblem } from "./problem.ts";
+import { docsRoutes, PUBLIC_API_PATHS } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { requestRoutes } from "./routes/requests.ts";
 import { schemaRoutes } from "./routes/schema.ts";
@@ -63,8 +64,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("*", requestLogger(deps.log));
   app.use("*", closeOnUnreadBody(deps.limits.bodyBytes));
   // Everything under /api/v1 is authenticated here, once, before any route can read a body; a
-  // route added to any router mounted below is covered without doing anything.
-  app.use("/api/v1/*", authenticate(deps.clients, deps.policy));
+  // route added to any router mounted below is covered without doing anything. The only
+  // exceptions are the API's own description and its reference page, by exact path.
+  app.use("/api/v1/*", exceptPublic(authenticate(deps.clients, deps.policy)));
   if (deps.rateLimits.enabled) {
     // Resolved once per configured client: the policy does not change while the process runs.
     const limits = new Map<string, RateLimit>(
@@ -73,7 +75,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const limitFor = (client: string) => limits.get(client) ?? deps.rateLimits.fallback;
     app.use(
       "/api/v1/*",
-      rateLimit({ redis: deps.redis, log: deps.log, limitFor, redisTimeoutMs: deps.limits.redisTimeoutMs }),
+      exceptPublic(
+        rateLimit({ redis: deps.redis, log: deps.log, limitFor, redisTimeoutMs: deps.limits.redisTimeoutMs }),
+      ),
     );
   }
   // After authentication, so a caller without a token gets 401 whatever it sends.
@@ -81,6 +85,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route("/", healthRoutes(deps, metrics.registry));
   app.route("/api/v1", schemaRoutes(deps));
+  app.route("/api/v1", docsRoutes());
   app.route("/api/v1/requests", requestRoutes(deps));
   answerWrongMethods(app); // last of the routes: 405 + Allow for every path above
 
@@ -107,4 +112,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 function defaultMetrics(): { registry: Registry; http: HttpMetrics } {
   const registry = createRegistry("csecbridge-api", "test");
   return { registry, http: httpMetrics(registry) };
+}
+
+/** A middleware for everything but PUBLIC_API_PATHS (exact paths: the API's own description). */
+function exceptPublic<E extends Env>(mw: MiddlewareHandler<E>): MiddlewareHandler<E> {
+  return (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : mw(c, next));
 }

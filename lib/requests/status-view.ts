@@ -1,20 +1,12 @@
+import type { z } from "zod";
 import type { RequestRow } from "../db/requests.ts";
+import type { statusViewSchema } from "../schemas/responses.ts";
 
-/** The public shape of a request (GET /api/v1/requests/{id}); also what the cache stores. */
-export interface StatusView {
-  correlation_id: string;
-  status: RequestRow["status"];
-  cloud_provider: RequestRow["cloud_provider"];
-  action: RequestRow["action"];
-  client: string;
-  received_at: string;
-  completed_at: string | null;
-  error_details: unknown;
-  expires_at: string | null;
-  revocation_status: RequestRow["revocation_status"];
-  revoked_at: string | null;
-  request: unknown;
-}
+/**
+ * The public shape of a request (GET /api/v1/requests/{id}); also what the cache stores.
+ * Inferred from the zod schema the OpenAPI document is generated from.
+ */
+export type StatusView = z.infer<typeof statusViewSchema>;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

@@ -5,12 +5,16 @@ import { checkPolicy } from "../../policy/check.ts";
 import { revokeEarly } from "../../requests/early-revoke.ts";
 import { readStatus } from "../../requests/read-status.ts";
 import { submitRequest } from "../../requests/submit-request.ts";
+import { correlationIdSchema, idempotencyKeySchema } from "../../schemas/params.ts";
 import { parseRequestPayload } from "../../schemas/request.ts";
 import type { AppDeps, AppEnv } from "../app.ts";
 import { readJsonBody } from "../read-json-body.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** The path's correlation id, validated by the schema the OpenAPI document shows (lowercased). */
+function correlationIdOf(id: string): string {
+  if (!correlationIdSchema.safeParse(id).success) throw new InvalidIdError("correlation id must be a UUID");
+  return id.toLowerCase();
+}
 
 /** The request endpoints; authenticated by app.ts (every route below sees `caller`). */
 export function requestRoutes(deps: AppDeps) {
@@ -22,7 +26,7 @@ export function requestRoutes(deps: AppDeps) {
     const caller = c.get("caller");
     assertMay(caller, "submit");
     const idempotencyKey = c.req.header("idempotency-key") ?? null;
-    if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    if (idempotencyKey !== null && !idempotencyKeySchema.safeParse(idempotencyKey).success) {
       throw new ValidationError("invalid Idempotency-Key header", [
         { pointer: "header:Idempotency-Key", detail: "must be 1-255 printable ASCII characters" },
       ]);
@@ -55,9 +59,7 @@ export function requestRoutes(deps: AppDeps) {
   });
 
   app.get("/:id", async (c) => {
-    const id = c.req.param("id");
-    if (!UUID.test(id)) throw new InvalidIdError("correlation id must be a UUID");
-    const correlationId = id.toLowerCase();
+    const correlationId = correlationIdOf(c.req.param("id"));
     c.set("correlationId", correlationId);
     const { view, cache } = await readStatus(
       {
@@ -80,9 +82,7 @@ export function requestRoutes(deps: AppDeps) {
   app.post("/:id/revoke", async (c) => {
     const caller = c.get("caller");
     assertMay(caller, "revoke"); // an auditor is refused whatever the id: nothing is looked up
-    const id = c.req.param("id");
-    if (!UUID.test(id)) throw new InvalidIdError("correlation id must be a UUID");
-    const correlationId = id.toLowerCase();
+    const correlationId = correlationIdOf(c.req.param("id"));
     c.set("correlationId", correlationId);
     const status = await revokeEarly(
       {
