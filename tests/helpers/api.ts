@@ -1,4 +1,5 @@
 import { parseApiTokens } from "../../lib/auth/api-tokens.ts";
+import type { Sql } from "../../lib/db/connect.ts";
 import { assertMigrated } from "../../lib/db/migrate.ts";
 import { createApp } from "../../lib/http/app.ts";
 import { createLogger, type Logger } from "../../lib/logging/logger.ts";
@@ -40,7 +41,7 @@ export interface TestApi {
 export const TEST_FALLBACK_LIMIT = { requests: 1_000_000, perMs: 1000, burst: 1_000_000 };
 
 export async function createTestApi(
-  opts: { policy?: Policy | null; maxGrantDurationMs?: number; rateLimits?: boolean } = {},
+  opts: { policy?: Policy | null; maxGrantDurationMs?: number; rateLimits?: boolean; sqlRead?: Sql } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
   const r = await createTestRedis();
@@ -52,6 +53,7 @@ export async function createTestApi(
   });
   const app = createApp({
     sql: db.sql,
+    ...(opts.sqlRead ? { sqlRead: opts.sqlRead } : {}),
     redis: r.redis,
     log,
     clients: parseApiTokens(
