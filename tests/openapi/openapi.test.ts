@@ -220,6 +220,7 @@ describe("the API reference page", () => {
     const init = await (await api.app.request("/api/v1/docs/init.js")).text();
     expect(init).toContain('"openapi.json"');
     expect(init).toContain("withDefaultFonts: false"); // no font download from the internet
+    expect(init).toContain("telemetry: false");
   });
 
   test("everything else under /api/v1 still needs a token", async () => {

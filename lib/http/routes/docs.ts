@@ -46,10 +46,15 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
+// Offline and private: no web fonts, no telemetry, none of Scalar's hosted features (AI agent,
+// MCP, its developer toolbar), which would only call out to the internet (and the CSP blocks).
 const INIT = `Scalar.createApiReference("#app", {
   url: new URL("openapi.json", document.baseURI).href,
   withDefaultFonts: false,
-  hideClientButton: false,
+  telemetry: false,
+  showDeveloperTools: "never",
+  agent: { disabled: true },
+  mcp: { disabled: true },
 });
 `;
 
