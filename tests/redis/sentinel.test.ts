@@ -123,13 +123,18 @@ describe("Redis Sentinel", () => {
         "replica in sync",
         20_000,
       );
+      // Known, and its own INFO seen with the link up: before that the sentinel will not promote it.
       await waitUntil(
         async () => {
           const known = (await s.call("SENTINEL", "REPLICAS", "csbprimary")) as string[][];
-          return known.length > 0;
+          return known.some((flat) => {
+            const info = new Map<string, string>();
+            for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), String(flat[i + 1]));
+            return info.get("flags") === "slave" && info.get("master-link-status") === "ok";
+          });
         },
-        "the sentinel to discover the replica",
-        20_000,
+        "the sentinel to see the replica in sync",
+        30_000,
       );
       await waitUntil(
         async () => (await replica.llen("sentinel-test:queue:aws")) === 1,
@@ -138,7 +143,20 @@ describe("Redis Sentinel", () => {
     } finally {
       replica.disconnect();
     }
-    await s.call("SENTINEL", "FAILOVER", "csbprimary");
+    // NOGOODSLAVE while the sentinel's view of the replica is still settling: ask again.
+    await waitUntil(
+      async () => {
+        try {
+          await s.call("SENTINEL", "FAILOVER", "csbprimary");
+          return true;
+        } catch (err) {
+          if (String(err).includes("NOGOODSLAVE")) return false;
+          throw err;
+        }
+      },
+      "the sentinel to accept the failover",
+      20_000,
+    );
     await waitUntil(
       async () => {
         const addr = (await s.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "csbprimary")) as string[];
