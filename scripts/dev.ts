@@ -10,7 +10,11 @@
 // another PORT, and its own DATABASE_URL and REDIS_KEY_PREFIX if they must not share data.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID } from "../lib/cloudsim/azure/index.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_TENANT_ID,
+} from "../services/cloudsim/sim/azure/index.ts";
 import { prettyLine } from "./pretty-log.ts";
 
 const root = resolve(import.meta.dir, "..");

@@ -1,10 +1,6 @@
 import { z } from "zod";
-import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
-  DEFAULT_TENANT_ID,
-} from "../../lib/cloudsim/azure/index.ts";
 import { baseEnv, parseEnv } from "../../lib/config/env.ts";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID } from "./sim/azure/index.ts";
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 

@@ -1,9 +1,9 @@
 import { answerStandardFlags } from "../../lib/cli/standard-flags.ts";
-import { startCloudsim } from "../../lib/cloudsim/server.ts";
 import { ConfigError } from "../../lib/config/env.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
 import { VERSION } from "../../lib/version.ts";
 import { type CloudsimConfig, cloudsimEnv, loadCloudsimConfig } from "./config.ts";
+import { startCloudsim } from "./sim/server.ts";
 
 async function main(): Promise<void> {
   const program = {

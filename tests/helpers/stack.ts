@@ -1,5 +1,5 @@
-import { type RunningCloudsim, startCloudsim } from "../../lib/cloudsim/server.ts";
 import type { Policy } from "../../lib/policy/schema.ts";
+import { type RunningCloudsim, startCloudsim } from "../../services/cloudsim/sim/server.ts";
 import { auth, createTestApi, type TestApi } from "./api.ts";
 import { type Service, spawnService, waitUntil } from "./spawn-service.ts";
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import type { Logger } from "../logging/logger.ts";
+import type { Logger } from "../../../lib/logging/logger.ts";
 import { createIamSim, type IamSim } from "./aws/index.ts";
 import {
   type ArmSim,
