@@ -1,5 +1,6 @@
 # One image per service: `docker build --build-arg SERVICE=api .` compiles services/<SERVICE>/main.ts
-# into a single Bun binary (migrations and Lua scripts are embedded) on a minimal base.
+# into a single Bun binary (migrations, Lua scripts, the dashboard and the API reference bundle are
+# embedded) on a minimal base.
 # SERVICE: api | worker | scheduler | webhooks | migrate | cloudsim | ui (the dashboard: bun bundles
 # ui/ into it) | webhook-sink (development)
 FROM oven/bun:1.4.5 AS build
@@ -12,9 +13,13 @@ COPY lib lib
 COPY migrations migrations
 COPY services services
 COPY ui ui
-# --sourcemap embeds the map in the binary: stack traces name source files and lines despite --minify.
+COPY scripts/build.ts scripts/build.ts
+# The same build as `bun run build` (scripts/build.ts): --minify with the source map embedded, so
+# stack traces name source files and lines; BUILD_COMMIT goes into --version (no .git in here).
+ARG BUILD_COMMIT=""
 RUN test -f "services/${SERVICE}/main.ts" || { echo "no services/${SERVICE}/main.ts" >&2; exit 1; } \
- && bun build --compile --minify --sourcemap "services/${SERVICE}/main.ts" --outfile /out/app
+ && BUILD_COMMIT="${BUILD_COMMIT}" bun scripts/build.ts --only "${SERVICE}" --outdir /out \
+ && mv "/out/csecbridge-${SERVICE}" /out/app
 
 # glibc + libstdc++ and nothing else: no shell, no package manager.
 FROM gcr.io/distroless/cc-debian12:nonroot

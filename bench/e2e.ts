@@ -1,6 +1,6 @@
 import { cpus } from "node:os";
 import postgres from "postgres";
-import { type RunningCloudsim, startCloudsim } from "../lib/cloudsim/server.ts";
+import { type RunningCloudsim, startCloudsim } from "../services/cloudsim/sim/server.ts";
 import { BENCH_REDIS, benchNamespace, waitForReady } from "./namespace.ts";
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);

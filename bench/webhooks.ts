@@ -11,7 +11,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { Webhook } from "standardwebhooks";
-import { type RunningCloudsim, startCloudsim } from "../lib/cloudsim/server.ts";
+import { type RunningCloudsim, startCloudsim } from "../services/cloudsim/sim/server.ts";
 import { BENCH_REDIS, benchNamespace, waitForReady } from "./namespace.ts";
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);

@@ -12,3 +12,9 @@ declare module "*.lua" {
 }
 // Stylesheets imported by the dashboard (ui/): Bun's bundler puts them in the page's CSS.
 declare module "*.css";
+// The API reference page's script (the Scalar standalone bundle), embedded as a file.
+declare module "*/standalone.js" {
+  const path: string;
+  // biome-ignore lint/style/noDefaultExport: a file import's only export is its default
+  export default path;
+}

@@ -1,11 +1,22 @@
 // `bun run dev`: the whole system on one machine. Makes sure PostgreSQL and Redis answer (starting
 // local ones under .dev/ when they do not), migrates, then runs every service with readable,
 // interleaved logs. Ctrl-C stops everything gracefully.
+//
+// Every port comes from a setting, or is the usual one when free, or any free one: PORT (API,
+// 8080), CLOUDSIM_AWS_PORT (4566), CLOUDSIM_AZURE_PORT (4567), AWS_WORKER_METRICS_PORT (9464),
+// AZURE_WORKER_METRICS_PORT (9465), SCHEDULER_METRICS_PORT (9466), UI_PORT (8081, the dashboard),
+// WEBHOOK_SINK_PORT (4570, the dev webhook receiver). Each stack keeps its own files (the simulator's CA, stack.json with every URL) under
+// .dev/<DEV_STACK>/ (default: port-<PORT>), so two stacks run side by side: give the second
+// another PORT, and its own DATABASE_URL and REDIS_KEY_PREFIX if they must not share data.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID } from "../lib/cloudsim/azure/index.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_TENANT_ID,
+} from "../services/cloudsim/sim/azure/index.ts";
 import { prettyLine } from "./pretty-log.ts";
 
 const root = resolve(import.meta.dir, "..");
@@ -16,6 +27,55 @@ const env: Record<string, string | undefined> = { ...process.env };
 env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/csecbridge";
 env.REDIS_URL ??= "redis://127.0.0.1:6379";
 env.NODE_ENV ??= "development";
+
+/** Free to bind on every interface (what the services do)? */
+function portFree(port: number): boolean {
+  try {
+    Bun.listen({ hostname: "0.0.0.0", port, socket: { data() {} } }).stop(true);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function anyFreePort(): number {
+  const s = Bun.listen({ hostname: "0.0.0.0", port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}
+
+const taken = new Set<number>();
+/** The port a setting names (0: any free one), else `usual` when free, else any free port. */
+function portFor(setting: string, usual: number): number {
+  const given = env[setting];
+  let port: number;
+  if (given !== undefined && given !== "") {
+    port = Number(given);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      console.error(`[dev] ${setting}: not a port: ${given}`);
+      process.exit(2);
+    }
+    if (port === 0) port = anyFreePort();
+  } else port = portFree(usual) && !taken.has(usual) ? usual : anyFreePort();
+  while (taken.has(port)) port = anyFreePort();
+  taken.add(port);
+  return port;
+}
+
+const ports = {
+  api: portFor("PORT", 8080),
+  cloudsimAws: portFor("CLOUDSIM_AWS_PORT", 4566),
+  cloudsimAzure: portFor("CLOUDSIM_AZURE_PORT", 4567),
+  awsWorkerMetrics: portFor("AWS_WORKER_METRICS_PORT", 9464),
+  azureWorkerMetrics: portFor("AZURE_WORKER_METRICS_PORT", 9465),
+  schedulerMetrics: portFor("SCHEDULER_METRICS_PORT", 9466),
+  ui: portFor("UI_PORT", 8081),
+  webhookSink: portFor("WEBHOOK_SINK_PORT", 4570),
+};
+const stackName = (env.DEV_STACK ?? `port-${ports.api}`).replace(/[^A-Za-z0-9._-]/g, "_");
+const stackDir = join(devDir, stackName);
+mkdirSync(stackDir, { recursive: true });
 
 const children: { name: string; proc: ReturnType<typeof Bun.spawn> }[] = [];
 let stopping = false;
@@ -50,7 +110,7 @@ function which(cmd: string): string | null {
 
 async function sh(cmd: string[], asPostgres = false): Promise<number> {
   const argv = asPostgres && process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd;
-  return await Bun.spawn(argv, { stdout: "inherit", stderr: "inherit" }).exited;
+  return await Bun.spawn(argv, { cwd: root, env, stdout: "inherit", stderr: "inherit" }).exited;
 }
 
 async function waitFor(check: () => Promise<boolean>, seconds: number): Promise<boolean> {
@@ -186,30 +246,38 @@ if ((await sh(["bun", "services/migrate/main.ts"])) !== 0) {
 const realCloud = Boolean(env.AWS_ACCESS_KEY_ID || env.AZURE_CLIENT_SECRET);
 const cloudEnv: Record<string, string> = {};
 if (!realCloud) {
-  const caFile = join(devDir, "cloudsim-ca.pem");
+  // This stack's own CA: a second stack never overwrites the first one's.
+  const caFile = join(stackDir, "cloudsim-ca.pem");
   rmSync(caFile, { force: true });
-  start("cloudsim", ["bun", "services/cloudsim/main.ts"], true, { CLOUDSIM_CA_FILE: caFile });
+  start("cloudsim", ["bun", "services/cloudsim/main.ts"], true, {
+    CLOUDSIM_CA_FILE: caFile,
+    CLOUDSIM_AWS_PORT: String(ports.cloudsimAws),
+    CLOUDSIM_AZURE_PORT: String(ports.cloudsimAzure),
+  });
   if (
-    !(await waitFor(async () => existsSync(caFile) && (await reachable("http://127.0.0.1:4566", 4566)), 20))
+    !(await waitFor(
+      async () => existsSync(caFile) && (await reachable(`http://127.0.0.1:${ports.cloudsimAws}`, 0)),
+      20,
+    ))
   ) {
     console.error("[dev] cloudsim did not start");
     await shutdown(1);
   }
   await seedCloudsim();
   Object.assign(cloudEnv, {
-    AWS_ENDPOINT_URL_IAM: "http://127.0.0.1:4566",
+    AWS_ENDPOINT_URL_IAM: `http://127.0.0.1:${ports.cloudsimAws}`,
     AWS_ACCESS_KEY_ID: "cloudsim",
     AWS_SECRET_ACCESS_KEY: "cloudsim",
     AWS_REGION: "us-east-1",
     AZURE_TENANT_ID: DEFAULT_TENANT_ID,
     AZURE_CLIENT_ID: DEFAULT_CLIENT_ID,
     AZURE_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-    AZURE_AUTHORITY_HOST: "https://127.0.0.1:4567",
-    AZURE_ARM_ENDPOINT: "https://127.0.0.1:4567",
+    AZURE_AUTHORITY_HOST: `https://127.0.0.1:${ports.cloudsimAzure}`,
+    AZURE_ARM_ENDPOINT: `https://127.0.0.1:${ports.cloudsimAzure}`,
     AZURE_CA_FILE: caFile,
   });
   console.log(
-    "\n[dev] *** NO REAL CLOUD CREDENTIALS: the workers call CLOUDSIM (simulated IAM and ARM on :4566/:4567). ***\n" +
+    `\n[dev] *** NO REAL CLOUD CREDENTIALS: the workers call CLOUDSIM (simulated IAM and ARM on :${ports.cloudsimAws}/:${ports.cloudsimAzure}). ***\n` +
       "[dev] *** Nothing real is granted. Set AWS_* / AZURE_* credentials to use real clouds.            ***\n",
   );
 } else {
@@ -227,13 +295,11 @@ const DEV_TOKENS = {
   dashboard: "dev-dashboard-token-0000",
   audit: "dev-audit-token-0000",
 };
-const sinkPort = env.WEBHOOK_SINK_PORT ?? "4570";
 const webhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
-const webhookEnv: Record<string, string> = { DEV_WEBHOOK_SECRET: webhookSecret, WEBHOOKS_ALLOW_PRIVATE: "1" };
-const apiEnv: Record<string, string> = { CSECBRIDGE_DEV: "1" };
+const apiEnv: Record<string, string> = { CSECBRIDGE_DEV: "1", PORT: String(ports.api) };
 if (!env.POLICY_FILE) {
-  const policyFile = join(devDir, "policy.yaml");
-  writeFileSync(policyFile, devPolicy(`http://127.0.0.1:${sinkPort}/hooks`));
+  const policyFile = join(stackDir, "policy.yaml");
+  writeFileSync(policyFile, devPolicy(`http://127.0.0.1:${ports.webhookSink}/hooks`));
   env.POLICY_FILE = policyFile; // the API and the webhooks service read the same file
   if (!env.API_TOKENS) {
     apiEnv.API_TOKENS = Object.entries(DEV_TOKENS)
@@ -242,32 +308,77 @@ if (!env.POLICY_FILE) {
   }
 }
 start("webhook-sink", ["bun", "services/webhook-sink/main.ts"], true, {
-  WEBHOOK_SINK_PORT: sinkPort,
+  WEBHOOK_SINK_PORT: String(ports.webhookSink),
   WEBHOOK_SINK_SECRETS: webhookSecret,
 });
 
 // Every service of the system, each a real process as in production.
 // CSECBRIDGE_DEV=1 is what allows the public dev token when API_TOKENS is unset: asked for here only.
 start("api", ["bun", "services/api/main.ts"], true, apiEnv);
-start("scheduler", ["bun", "services/scheduler/main.ts"]);
-start("webhooks", ["bun", "services/webhooks/main.ts"], true, webhookEnv);
-start("aws-worker", ["bun", "services/worker/main.ts", "--provider", "aws"], true, cloudEnv);
-start("azure-worker", ["bun", "services/worker/main.ts", "--provider", "azure"], true, cloudEnv);
-const apiPort = env.PORT ?? "8080";
-const uiPort = env.UI_PORT ?? "8081";
-start("ui", ["bun", "services/ui/main.ts"], true, { PORT: uiPort, API_URL: `http://127.0.0.1:${apiPort}` });
-console.log(`[dev] API on http://127.0.0.1:${env.PORT ?? 8080} — try:
-  curl -s -XPOST localhost:${env.PORT ?? 8080}/api/v1/requests -H 'authorization: Bearer dev-token-change-me-0000' \\
+start("webhooks", ["bun", "services/webhooks/main.ts"], true, {
+  DEV_WEBHOOK_SECRET: webhookSecret,
+  WEBHOOKS_ALLOW_PRIVATE: "1",
+});
+start("scheduler", ["bun", "services/scheduler/main.ts"], true, {
+  METRICS_PORT: String(ports.schedulerMetrics),
+});
+start("aws-worker", ["bun", "services/worker/main.ts", "--provider", "aws"], true, {
+  ...cloudEnv,
+  METRICS_PORT: String(ports.awsWorkerMetrics),
+});
+start("azure-worker", ["bun", "services/worker/main.ts", "--provider", "azure"], true, {
+  ...cloudEnv,
+  METRICS_PORT: String(ports.azureWorkerMetrics),
+});
+// The dashboard (services/ui): a static server with /api passed to this stack's API.
+start("ui", ["bun", "services/ui/main.ts"], true, {
+  PORT: String(ports.ui),
+  API_URL: `http://127.0.0.1:${ports.api}`,
+});
+
+const urls = {
+  stack: stackName,
+  api: `http://127.0.0.1:${ports.api}`,
+  apiReference: `http://127.0.0.1:${ports.api}/api/v1/docs`,
+  metrics: {
+    api: `http://127.0.0.1:${ports.api}/metrics`,
+    awsWorker: `http://127.0.0.1:${ports.awsWorkerMetrics}/metrics`,
+    azureWorker: `http://127.0.0.1:${ports.azureWorkerMetrics}/metrics`,
+    scheduler: `http://127.0.0.1:${ports.schedulerMetrics}/metrics`,
+  },
+  ...(realCloud
+    ? {}
+    : {
+        cloudsim: {
+          aws: `http://127.0.0.1:${ports.cloudsimAws}`,
+          azure: `https://127.0.0.1:${ports.cloudsimAzure}`,
+        },
+      }),
+  ui: `http://127.0.0.1:${ports.ui}`,
+  webhookSink: `http://127.0.0.1:${ports.webhookSink}`,
+  ports,
+};
+// For tools and tests that attach to this stack (a Prometheus, a second terminal).
+writeFileSync(join(stackDir, "stack.json"), `${JSON.stringify(urls, null, 2)}\n`);
+console.log(`[dev] stack "${stackName}" (.dev/${stackName}/stack.json):
+  API            ${urls.api}   reference ${urls.apiReference}
+  metrics        api ${urls.metrics.api}, aws-worker ${urls.metrics.awsWorker},
+                 azure-worker ${urls.metrics.azureWorker}, scheduler ${urls.metrics.scheduler}${
+                   realCloud
+                     ? ""
+                     : `\n  cloudsim       ${urls.cloudsim?.aws} (IAM), ${urls.cloudsim?.azure} (ARM + Entra)`
+                 }
+  dashboard      ${urls.ui}   ${
+    apiEnv.API_TOKENS
+      ? `sign in with ${DEV_TOKENS.dashboard} (operator) or ${DEV_TOKENS.audit} (auditor, may export)`
+      : "sign in with a token of an operator or auditor of your POLICY_FILE"
+  }
+  webhook sink   ${urls.webhookSink}   the callbacks the dev client received, signatures verified
+try:
+  curl -s -XPOST localhost:${ports.api}/api/v1/requests -H 'authorization: Bearer dev-token-change-me-0000' \\
     -H 'content-type: application/json' -d '{"provider":"aws","action":"grant","principal":{"type":"user","name":"alice"},
     "permission":{"type":"managed_policy","policy_arn":"arn:aws:iam::aws:policy/ReadOnlyAccess"},"duration":"PT2M"}'
-  curl -s localhost:4566/_sim/state   # what cloudsim holds now
-  open http://127.0.0.1:${sinkPort}/   # the webhooks the dev client received, signatures verified`);
-console.log(
-  `\n[dev] *** Dashboard: http://127.0.0.1:${uiPort}/ ***` +
-    (apiEnv.API_TOKENS
-      ? `  sign in with ${DEV_TOKENS.dashboard} (operator) or ${DEV_TOKENS.audit} (auditor, may export)\n`
-      : "  sign in with a token of an operator or auditor of your POLICY_FILE\n"),
-);
+  curl -s localhost:${ports.cloudsimAws}/_sim/state   # what cloudsim holds now`);
 
 /**
  * The dev policy: scripts/dev-policy.yaml (a submitter that may ask for anything, the dashboard's
@@ -299,7 +410,7 @@ function devPolicy(sinkUrl: string): string {
 
 /** Sample principals, so the README's curl examples grant to someone who exists. */
 async function seedCloudsim(): Promise<void> {
-  const res = await fetch("http://127.0.0.1:4566/_sim/seed", {
+  const res = await fetch(`http://127.0.0.1:${ports.cloudsimAws}/_sim/seed`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({

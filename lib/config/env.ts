@@ -49,7 +49,17 @@ export const databaseEnv = {
   /** Bound on every query issued on a request path, so no caller hangs on a dead server. */
   DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(3000),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * A read replica for read-only paths (the API's reads on a cache miss, the dashboard's lists);
+   * unset: everything goes to DATABASE_URL. Writes and audit rows always go to the primary.
+   */
+  DATABASE_READ_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .optional(),
 };
+
+const hostPort = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 
 export const redisEnv = {
   REDIS_URL: z
@@ -63,6 +73,45 @@ export const redisEnv = {
     .regex(/^[A-Za-z0-9:_-]*$/)
     .default(""),
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(2000),
+  /**
+   * Redis Sentinel for a highly available Redis: comma-separated host:port of the sentinels.
+   * When set, the sentinels name the primary (REDIS_SENTINEL_NAME) and REDIS_URL gives only its
+   * password, user, database and TLS (its host and port are ignored).
+   */
+  REDIS_SENTINELS: z
+    .string()
+    .max(2048)
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const list = v
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+      const bad = list.filter((s) => !hostPort.test(s) || Number(s.slice(s.lastIndexOf(":") + 1)) > 65535);
+      if (list.length === 0 || bad.length > 0) {
+        ctx.addIssue({ code: "custom", message: "must be a comma-separated list of host:port" });
+        return z.NEVER;
+      }
+      return list.map((s) => {
+        const i = s.lastIndexOf(":");
+        return { host: s.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(s.slice(i + 1)) };
+      });
+    }),
+  /** The primary's name in the sentinels' configuration (`sentinel monitor <name> ...`). */
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default("mymaster"),
+  /** The sentinels' own password (requirepass in sentinel.conf), when they have one. */
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).max(512).optional(),
+};
+
+/** The small HTTP port of a process that serves no API (workers, scheduler): /metrics and /healthz. */
+export const metricsEnv = {
+  /** 0 picks a free port (logged at start). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_HOST: z.string().min(1).default("0.0.0.0"),
 };
 
 /**

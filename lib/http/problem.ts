@@ -2,7 +2,6 @@ import { AppError } from "../errors/app-error.ts";
 import {
   ConflictError,
   DependencyUnavailableError,
-  type FieldIssue,
   type HttpError,
   IdempotencyConflictError,
   InvalidCursorError,
@@ -17,17 +16,10 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "../errors/http-errors.ts";
+import type { Problem } from "../schemas/responses.ts";
 
-/** RFC 9457 problem details, with our stable `type` per error code. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  errors?: FieldIssue[];
-  rule?: string;
-}
+/** RFC 9457 problem details, with our stable `type` per error code (lib/schemas/responses.ts). */
+export type { Problem };
 
 const typeUri = (code: string) => `https://csecbridge.dev/problems/${code}`;
 

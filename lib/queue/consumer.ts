@@ -4,6 +4,7 @@ import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { ConsumerSlot } from "./consumer-slot.ts";
 import { deregisterWorker, heartbeat } from "./heartbeat.ts";
 import type { Job, QueueJob } from "./job.ts";
+import type { JobObserver } from "./job-observer.ts";
 import { type JobParser, parseJob } from "./parse-job.ts";
 import type { JobHandler } from "./process-job.ts";
 import { sleep } from "./sleep.ts";
@@ -40,6 +41,8 @@ export interface ConsumerOptions<T extends QueueJob = Job> {
   clock?: () => number;
   /** Default: host, pid and a random part. */
   processId?: string;
+  /** Told how each job was settled (metrics). */
+  observer?: JobObserver;
 }
 
 export interface StopResult {
@@ -132,6 +135,7 @@ export function startConsumer<T extends QueueJob = Job>(opts: ConsumerOptions<T>
         blockTimeoutMs,
         stopping: stopping.signal,
         registered,
+        observer: opts.observer,
       }),
   );
   control.on("ready", () => {

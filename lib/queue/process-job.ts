@@ -4,6 +4,7 @@ import type { Logger } from "../logging/logger.ts";
 import { type BackoffOptions, backoffDelayMs } from "./backoff.ts";
 import { deadLetter } from "./dead-letter.ts";
 import type { Job, QueueJob } from "./job.ts";
+import type { JobObserver, JobResult } from "./job-observer.ts";
 import type { JobParser } from "./parse-job.ts";
 import { RetryJobError } from "./retry-job-error.ts";
 import { retryLater } from "./retry-later.ts";
@@ -40,6 +41,8 @@ export interface ProcessJobDeps<T extends QueueJob = Job> {
   /** When a job dies, ms; only written into dead-list entries. */
   clock: () => number;
   signal: AbortSignal;
+  /** Told how each job was settled (metrics); optional. */
+  observer?: JobObserver;
 }
 
 /** "ack": the handler succeeded and the caller must ack `raw`; "settled": the job already left the processing list. */
@@ -50,8 +53,19 @@ export async function processJob<T extends QueueJob>(
   deps: ProcessJobDeps<T>,
   raw: string,
 ): Promise<JobOutcome> {
+  const started = performance.now();
   const parsed = deps.parse(raw);
-  if (!parsed.ok) return await sendToDead(deps, raw, parsed.reason, deps.log);
+  const settled = (result: JobResult) =>
+    deps.observer?.jobSettled(
+      deps.provider,
+      parsed.ok ? kindOf(parsed.job) : "unknown",
+      result,
+      (performance.now() - started) / 1000,
+    );
+  if (!parsed.ok) {
+    settled("dead");
+    return await sendToDead(deps, raw, parsed.reason, deps.log);
+  }
   const job = parsed.job;
   let jobLog: Logger | undefined;
   // Built only when something logs: a child logger per job costs more than a no-op job.
@@ -65,6 +79,7 @@ export async function processJob<T extends QueueJob>(
     return jobLog;
   };
   if (job.provider !== deps.provider) {
+    settled("dead");
     return await sendToDead(
       deps,
       raw,
@@ -82,6 +97,7 @@ export async function processJob<T extends QueueJob>(
         return logOf();
       },
     });
+    settled("done");
     return "ack";
   } catch (thrown) {
     const err = coerceError(thrown);
@@ -103,13 +119,21 @@ export async function processJob<T extends QueueJob>(
           "job failed, but the reaper had already returned it to the queue; not retried twice",
         );
       }
+      settled("retried");
       return "settled";
     }
+    settled("dead");
     const reason = retryable
       ? `exhausted ${deps.maxAttempts} attempts; last error: ${what}`
       : `permanent error: ${what}`;
     return await sendToDead(deps, raw, reason, logOf(), err);
   }
+}
+
+/** A provider job's kind (grant, revoke, check); a queue whose jobs have none is named by itself. */
+function kindOf(job: QueueJob): string {
+  const kind = (job as { kind?: unknown }).kind;
+  return typeof kind === "string" ? kind : job.provider;
 }
 
 async function sendToDead<T extends QueueJob>(

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Sql } from "../db/connect.ts";
 import { sweepTargets } from "../db/drift.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { ReconcilerMetrics } from "../metrics/scheduler-metrics.ts";
 import { JOB_VERSION, type Job } from "../queue/job.ts";
 import { queueKeys } from "../queue/keys.ts";
 import type { SchedulerTask } from "../scheduler/task.ts";
@@ -22,6 +23,8 @@ export interface DriftSweepDeps {
   callsPerSecond: number;
   /** How far back revoked grants are looked at again, ms. */
   recentMs: number;
+  /** Sweeps started and completed, for /metrics; optional. */
+  metrics?: ReconcilerMetrics;
 }
 
 /**
@@ -59,6 +62,7 @@ export function driftSweepTask(deps: DriftSweepDeps): SchedulerTask {
         started = now;
         enqueued = 0;
         deps.log.info("drift sweep started");
+        deps.metrics?.driftSweep("started");
       }
       budget = Math.min(
         budget + ((now - lastRun) / 1000) * deps.callsPerSecond,
@@ -90,6 +94,7 @@ export function driftSweepTask(deps: DriftSweepDeps): SchedulerTask {
       }
       if (targets.length < take) {
         deps.log.info({ checks: enqueued, duration_ms: now - started }, "drift sweep done");
+        deps.metrics?.driftSweep("completed", enqueued);
         cursor = null;
       }
     },

@@ -28,7 +28,8 @@ export function reconcileTask(deps: ReconcileDeps & { clock: DbClock }, everyMs:
         rebuild = true;
       }
       if (rebuild) {
-        await rebuildAll(deps); // if this fails, the next tick tries again
+        const rebuilt = await rebuildAll(deps); // if this fails, the next tick tries again
+        deps.metrics?.reconciled("rebuild", rebuilt);
         // Webhook deliveries too (docs/webhooks.md): their jobs and retries lived in Redis.
         const deliveries = await rebuildDeliveries(deps);
         if (deliveries > 0) deps.log.warn({ deliveries }, "webhook deliveries queued again from PostgreSQL");
@@ -42,6 +43,7 @@ export function reconcileTask(deps: ReconcileDeps & { clock: DbClock }, everyMs:
         .sync()
         .catch((err: unknown) => deps.log.debug({ err }, "database clock not refreshed"));
       const result = await reconcile(deps);
+      deps.metrics?.reconciled("periodic", result);
       const deliveries = await requeueStaleDeliveries(deps);
       if (result.requeued + result.revocations + deliveries > 0)
         deps.log.info({ ...result, deliveries }, "reconciled Redis from PostgreSQL");

@@ -4,6 +4,7 @@ import { claimOverdueRevocations, claimUnfinished, releaseScheduledRevocations }
 import type { RequestRow } from "../db/requests.ts";
 import { canonicalJson } from "../json/canonical-json.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { ReconcilerMetrics } from "../metrics/scheduler-metrics.ts";
 import { JOB_VERSION, type Job } from "../queue/job.ts";
 import { queueKeys, REVOCATION_SCHEDULE_KEY } from "../queue/keys.ts";
 import { revocationJobForRow } from "../requests/revocation-job.ts";
@@ -19,6 +20,8 @@ export interface ReconcileDeps {
   /** How long a job the reconciler queued holds the row before another may be queued for it. */
   queueLeaseMs: number;
   batch: number;
+  /** What each pass found, for /metrics; optional. */
+  metrics?: ReconcilerMetrics;
 }
 
 export interface ReconcileResult {

@@ -12,6 +12,12 @@ import { type StatusView, toStatusView } from "./status-view.ts";
 
 export interface ReadDeps {
   sql: Sql;
+  /**
+   * A read replica (DATABASE_READ_URL), for the read on a cache miss; default `sql`. A replica
+   * lags: an id it does not know yet is looked up on the primary (a request just submitted), and
+   * what it returns is cached only briefly (a lagging view must not sit in the cache for minutes).
+   */
+  sqlRead?: Sql;
   redis: Redis;
   log: Logger;
   cacheTtl: CacheTtl;
@@ -52,14 +58,24 @@ export async function readStatus(
     }
   }
   if (!found) {
-    const row = await guarded("postgres", deps.dbTimeoutMs, () =>
-      findRequest(sql, correlationId, visibilityFilter(caller)),
+    const filter = visibilityFilter(caller);
+    const replica = deps.sqlRead !== undefined && deps.sqlRead !== sql ? deps.sqlRead : undefined;
+    let row = await guarded("postgres", deps.dbTimeoutMs, () =>
+      findRequest(replica ?? sql, correlationId, filter),
     );
+    let fromReplica = replica !== undefined && row !== undefined;
+    if (!row && replica !== undefined) {
+      row = await guarded("postgres", deps.dbTimeoutMs, () => findRequest(sql, correlationId, filter));
+      fromReplica = false;
+    }
     if (!row) throw unknownRequest(correlationId);
     const view = toStatusView(row);
+    const ttl = fromReplica
+      ? { settledSeconds: deps.cacheTtl.movingSeconds, movingSeconds: deps.cacheTtl.movingSeconds }
+      : deps.cacheTtl;
     if (redisUp) {
-      await guarded("redis", deps.redisTimeoutMs, () => setCachedStatus(redis, view, deps.cacheTtl)).catch(
-        (err) => log.warn({ err, correlation_id: correlationId }, "cache fill failed"),
+      await guarded("redis", deps.redisTimeoutMs, () => setCachedStatus(redis, view, ttl)).catch((err) =>
+        log.warn({ err, correlation_id: correlationId }, "cache fill failed"),
       );
     }
     found = { view, cache: redisUp ? "MISS" : "BYPASS" };

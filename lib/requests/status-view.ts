@@ -1,31 +1,12 @@
-import type { EndedBy, RequestRow } from "../db/requests.ts";
+import type { z } from "zod";
+import type { RequestRow } from "../db/requests.ts";
+import type { statusViewSchema } from "../schemas/responses.ts";
 
-/** The public shape of a request (GET /api/v1/requests/{id}); also what the cache stores. */
-export interface StatusView {
-  correlation_id: string;
-  status: RequestRow["status"];
-  cloud_provider: RequestRow["cloud_provider"];
-  action: RequestRow["action"];
-  client: string;
-  received_at: string;
-  completed_at: string | null;
-  error_details: unknown;
-  /** The expiry that was asked for (moved by an extension; never by an early revoke). */
-  expires_at: string | null;
-  /** The expiry first asked for, before any extension (= expires_at while never extended). */
-  original_expires_at: string | null;
-  /** When the access ends or ended (the effective end): expires_at, or earlier (early revoke, a failed grant's compensation). */
-  revoke_at: string | null;
-  /** Who ended the grant before its expiry, when and how; null when it ran (or runs) to its end. */
-  ended_by: EndedBy | null;
-  /** Whether the access existed before the grant (then it is left in place at the end); null until known. */
-  pre_existing: boolean | null;
-  revocation_status: RequestRow["revocation_status"];
-  revoked_at: string | null;
-  /** Why a revocation FAILED: the cloud's code and message. */
-  revocation_error: unknown;
-  request: unknown;
-}
+/**
+ * The public shape of a request (GET /api/v1/requests/{id}); also what the cache stores.
+ * Inferred from the zod schema the OpenAPI document is generated from.
+ */
+export type StatusView = z.infer<typeof statusViewSchema>;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

@@ -17,6 +17,8 @@ export interface SchedulerDeps {
   orphanSweepEveryMs?: number;
   /** Run every tick after the queue tasks: the PostgreSQL reconciler plugs in here. */
   extraTasks?: readonly SchedulerTask[];
+  /** Wraps every task, e.g. to count its runs and failures (lib/metrics/scheduler-metrics.ts). */
+  instrument?: (task: SchedulerTask) => SchedulerTask;
 }
 
 export interface Scheduler {
@@ -41,7 +43,7 @@ export function runScheduler(deps: SchedulerDeps): Scheduler {
     }),
     ...(deps.extraTasks ?? []),
   ];
-  return runTasks(tasks, deps);
+  return runTasks(deps.instrument ? tasks.map(deps.instrument) : tasks, deps);
 }
 
 /** Runs `tasks` every `intervalMs` until stopped. */

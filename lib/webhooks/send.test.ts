@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createSimTls } from "../../services/cloudsim/sim/tls.ts";
 import { type Receiver, startReceiver } from "../../tests/helpers/receiver.ts";
-import { createSimTls } from "../cloudsim/tls.ts";
 import { judgeAddress } from "./address-policy.ts";
 import { type Resolver, type SendOptions, sendWebhook } from "./send.ts";
 

@@ -42,7 +42,8 @@ async function handle(deps: WorkerDeps, job: Job): Promise<void> {
     return;
   }
   if (job.kind === "check") {
-    await checkAccess(deps, log, row);
+    const outcome = await checkAccess(deps, log, row);
+    deps.metrics?.driftChecked(job.provider, outcome);
     return;
   }
   if (row.action === "revoke") return await carryOutRevokeRequest(deps, log, job, row);

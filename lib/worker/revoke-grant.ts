@@ -102,9 +102,11 @@ export async function revokeGrant(deps: WorkerDeps, log: Logger, job: Job, first
       return;
     }
     case "done":
+      deps.metrics?.revocationFinished(claim.cloud_provider, step.outcome, claim.revoke_at);
       await afterChange(deps, claim);
       return log.info({ outcome: step.outcome }, "revocation done");
     case "failed":
+      deps.metrics?.revocationFinished(claim.cloud_provider, "FAILED", claim.revoke_at);
       await afterChange(deps, claim);
       log.error(
         { err: step.err, error_details: step.details },

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Sql } from "../db/connect.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { WorkerMetrics } from "../metrics/worker-metrics.ts";
 import type { ProviderClient } from "../providers/types.ts";
 import type { BackoffOptions } from "../queue/backoff.ts";
 
@@ -25,4 +26,6 @@ export interface WorkerDeps {
    * (`attempts_exhausted`): what ends a job that crashes its worker every time.
    */
   maxHandlings: number;
+  /** Revocation and drift-check outcomes for /metrics; optional where tests build deps. */
+  metrics?: WorkerMetrics;
 }

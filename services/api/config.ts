@@ -8,7 +8,7 @@ import { baseEnv, ConfigError, databaseEnv, isoDuration, parseEnv, redisEnv } fr
  */
 export const DEV_API_TOKENS = "dev:dev-token-change-me-0000";
 
-const apiEnv = {
+export const apiEnv = {
   ...baseEnv,
   ...databaseEnv,
   ...redisEnv,

@@ -1,17 +1,22 @@
 import { parseApiTokens, secretsPerClient } from "../../lib/auth/api-tokens.ts";
 import { roleOf } from "../../lib/auth/authorize.ts";
+import { answerStandardFlags } from "../../lib/cli/standard-flags.ts";
 import { ConfigError } from "../../lib/config/env.ts";
 import { createSql } from "../../lib/db/connect.ts";
 import { assertMigrated, UnmigratedDatabaseError } from "../../lib/db/migrate.ts";
 import { createApp } from "../../lib/http/app.ts";
 import { serveOptions } from "../../lib/http/serve.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
+import { dependencyMetrics } from "../../lib/metrics/dependency-metrics.ts";
+import { httpMetrics } from "../../lib/metrics/http-metrics.ts";
+import { createRegistry } from "../../lib/metrics/registry.ts";
 import { loadPolicyFile } from "../../lib/policy/load.ts";
 import { checkRedisPolicy } from "../../lib/queue/check-redis-policy.ts";
 import { DEFAULT_RATE_LIMIT } from "../../lib/ratelimit/limits.ts";
-import { createRedis } from "../../lib/redis/connect.ts";
+import { createRedis, redisTarget } from "../../lib/redis/connect.ts";
+import { VERSION } from "../../lib/version.ts";
 import { migrations } from "../../migrations/index.ts";
-import { type ApiConfig, DEV_API_TOKENS, loadApiConfig } from "./config.ts";
+import { type ApiConfig, apiEnv, DEV_API_TOKENS, loadApiConfig } from "./config.ts";
 
 const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -21,6 +26,14 @@ function fail(message: string): never {
 }
 
 async function main() {
+  const program = {
+    name: "csecbridge-api",
+    summary:
+      "the HTTP API: accepts access requests, answers their status, serves /metrics and the API reference",
+    usage: ["csecbridge-api"],
+    env: apiEnv,
+  };
+  if (answerStandardFlags(process.argv, program)) process.exit(0);
   let config: ApiConfig;
   try {
     config = loadApiConfig(process.env);
@@ -28,7 +41,7 @@ async function main() {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  const log = createLogger({ service: "csecbridge-api", level: config.LOG_LEVEL });
+  const log = createLogger({ service: "csecbridge-api", level: config.LOG_LEVEL, version: VERSION });
   let clients: ReturnType<typeof parseApiTokens>;
   try {
     clients = parseApiTokens(config.API_TOKENS, {
@@ -72,7 +85,15 @@ async function main() {
     timeoutMs: config.DB_TIMEOUT_MS,
     applicationName: "csecbridge-api",
   });
-  const redis = createRedis(config.REDIS_URL, {
+  // A replica, if configured, for read-only paths; the primary pool otherwise.
+  const sqlRead = config.DATABASE_READ_URL
+    ? createSql(config.DATABASE_READ_URL, {
+        max: config.DB_POOL_MAX,
+        timeoutMs: config.DB_TIMEOUT_MS,
+        applicationName: "csecbridge-api-read",
+      })
+    : sql;
+  const redis = createRedis(redisTarget(config), {
     keyPrefix: config.REDIS_KEY_PREFIX,
     commandTimeoutMs: config.REDIS_TIMEOUT_MS,
     name: "csecbridge-api",
@@ -94,9 +115,13 @@ async function main() {
     log.warn({ err }, "PostgreSQL unreachable at start; serving 503 until it answers");
   }
 
+  const registry = createRegistry("csecbridge-api", VERSION);
+  dependencyMetrics(registry, { sql, redis });
   const app = createApp({
     sql,
+    sqlRead,
     redis,
+    metrics: { registry, http: httpMetrics(registry) },
     log,
     clients,
     policy,
@@ -122,7 +147,11 @@ async function main() {
     stopping = true;
     log.info({ signal }, "shutting down: finishing in-flight requests");
     await server.stop(false);
-    await Promise.allSettled([sql.end({ timeout: 5 }), redis.quit()]);
+    await Promise.allSettled([
+      sql.end({ timeout: 5 }),
+      ...(sqlRead === sql ? [] : [sqlRead.end({ timeout: 5 })]),
+      redis.quit(),
+    ]);
     log.flush();
     process.exit(0);
   };

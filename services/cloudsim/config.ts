@@ -1,10 +1,6 @@
 import { z } from "zod";
-import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
-  DEFAULT_TENANT_ID,
-} from "../../lib/cloudsim/azure/index.ts";
 import { baseEnv, parseEnv } from "../../lib/config/env.ts";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID } from "./sim/azure/index.ts";
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -12,7 +8,7 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
  * The simulator's credentials are dev defaults on purpose: it guards nothing real. Workers get the
  * same values (CLOUDSIM_* → AZURE_* in the dev script and compose file).
  */
-const cloudsimEnv = {
+export const cloudsimEnv = {
   ...baseEnv,
   /** Loopback by default; a container sets 0.0.0.0 so other services can reach it. */
   CLOUDSIM_HOST: z.string().min(1).default("127.0.0.1"),

@@ -1,9 +1,19 @@
-import { startCloudsim } from "../../lib/cloudsim/server.ts";
+import { answerStandardFlags } from "../../lib/cli/standard-flags.ts";
 import { ConfigError } from "../../lib/config/env.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
-import { type CloudsimConfig, loadCloudsimConfig } from "./config.ts";
+import { VERSION } from "../../lib/version.ts";
+import { type CloudsimConfig, cloudsimEnv, loadCloudsimConfig } from "./config.ts";
+import { startCloudsim } from "./sim/server.ts";
 
 async function main(): Promise<void> {
+  const program = {
+    name: "csecbridge-cloudsim",
+    summary:
+      "a local stand-in for AWS IAM and Azure ARM + Entra, for development and tests: grants nothing real",
+    usage: ["csecbridge-cloudsim"],
+    env: cloudsimEnv,
+  };
+  if (answerStandardFlags(process.argv, program)) process.exit(0);
   let config: CloudsimConfig;
   try {
     config = loadCloudsimConfig(process.env);
@@ -14,7 +24,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger({ service: "csecbridge-cloudsim", level: config.LOG_LEVEL });
+  const log = createLogger({ service: "csecbridge-cloudsim", level: config.LOG_LEVEL, version: VERSION });
   const sim = await startCloudsim({
     host: config.CLOUDSIM_HOST,
     awsPort: config.CLOUDSIM_AWS_PORT,

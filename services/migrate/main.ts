@@ -1,11 +1,20 @@
+import { answerStandardFlags } from "../../lib/cli/standard-flags.ts";
 import { ConfigError } from "../../lib/config/env.ts";
 import { createSql } from "../../lib/db/connect.ts";
 import { ensureDatabase, migrate } from "../../lib/db/migrate.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
+import { VERSION } from "../../lib/version.ts";
 import { migrations } from "../../migrations/index.ts";
-import { loadMigrateConfig } from "./config.ts";
+import { loadMigrateConfig, migrateEnv } from "./config.ts";
 
 async function main(): Promise<number> {
+  const program = {
+    name: "csecbridge-migrate",
+    summary: "creates the database if needed and applies the embedded migrations, under an advisory lock",
+    usage: ["csecbridge-migrate"],
+    env: migrateEnv,
+  };
+  if (answerStandardFlags(process.argv, program)) return 0;
   let config: ReturnType<typeof loadMigrateConfig>;
   try {
     config = loadMigrateConfig(process.env);
@@ -16,7 +25,7 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const log = createLogger({ service: "csecbridge-migrate", level: config.LOG_LEVEL });
+  const log = createLogger({ service: "csecbridge-migrate", level: config.LOG_LEVEL, version: VERSION });
   const created = await ensureDatabase(config.DATABASE_URL);
   if (created) log.info("created database");
   const sql = createSql(config.DATABASE_URL, {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { baseEnv, databaseEnv, parseEnv, redisEnv } from "../../lib/config/env.ts";
+import { baseEnv, databaseEnv, metricsEnv, parseEnv, redisEnv } from "../../lib/config/env.ts";
 import { queueReaperEnv } from "../../lib/queue/env.ts";
 
 export const schedulerEnv = {
@@ -7,6 +7,14 @@ export const schedulerEnv = {
   ...databaseEnv,
   ...redisEnv,
   ...queueReaperEnv,
+  ...metricsEnv,
+  /**
+   * How often the scheduler refreshes the gauges that need a query (queue depths, open
+   * obligations, due and late revocations): their cost is one round per interval, not per scrape.
+   */
+  METRICS_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(15_000),
+  /** An open obligation due longer than this counts as late (csecbridge_revocations_late). */
+  REVOCATION_LATE_AFTER_MS: z.coerce.number().int().min(1000).max(86_400_000).default(30_000),
   /** How often the reconciler's periodic pass runs (indexed, bounded: cheap). */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
   /** A PENDING/PROCESSING row with no live lease, unchanged this long (× 2^requeues), gets a new job. */

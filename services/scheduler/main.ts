@@ -1,20 +1,35 @@
+import { answerStandardFlags } from "../../lib/cli/standard-flags.ts";
 import { ConfigError } from "../../lib/config/env.ts";
 import { createSql } from "../../lib/db/connect.ts";
 import { createDbClock } from "../../lib/db/db-clock.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
+import { dependencyMetrics } from "../../lib/metrics/dependency-metrics.ts";
+import { startOpsServerOrWarn } from "../../lib/metrics/ops-server.ts";
+import { createRegistry } from "../../lib/metrics/registry.ts";
+import { schedulerMetrics } from "../../lib/metrics/scheduler-metrics.ts";
+import { stateGaugesTask } from "../../lib/metrics/state-gauges.ts";
 import { checkRedisPolicy } from "../../lib/queue/check-redis-policy.ts";
 import { jobSchema } from "../../lib/queue/job.ts";
 import { waitReady } from "../../lib/queue/wait-ready.ts";
 import { DRIFT_REQUEST_KEY, driftSweepTask } from "../../lib/reconciler/drift-sweep.ts";
 import { reconcileTask } from "../../lib/reconciler/reconcile-task.ts";
-import { createRedis } from "../../lib/redis/connect.ts";
+import { createRedis, redisTarget } from "../../lib/redis/connect.ts";
 import { runScheduler } from "../../lib/scheduler/run-scheduler.ts";
+import { VERSION } from "../../lib/version.ts";
 import { WEBHOOK_QUEUE } from "../../lib/webhooks/delivery-job.ts";
-import { loadSchedulerConfig, type SchedulerConfig } from "./config.ts";
+import { loadSchedulerConfig, type SchedulerConfig, schedulerEnv } from "./config.ts";
 
 const SERVICE = "csecbridge-scheduler";
 
 async function main(): Promise<number> {
+  const program = {
+    name: SERVICE,
+    summary:
+      "promotes due revocations and retries, returns dead workers' jobs, reconciles Redis from PostgreSQL, sweeps for drift",
+    usage: [SERVICE, `${SERVICE} --sweep-now   ask the running schedulers for a drift sweep, then exit`],
+    env: schedulerEnv,
+  };
+  if (answerStandardFlags(process.argv, program)) return 0;
   let config: SchedulerConfig;
   try {
     config = loadSchedulerConfig(process.env);
@@ -26,13 +41,13 @@ async function main(): Promise<number> {
     throw err;
   }
   if (process.argv.includes("--sweep-now")) return await askForSweep(config);
-  const log = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const log = createLogger({ service: SERVICE, level: config.LOG_LEVEL, version: VERSION });
   // Installed first, so a signal during start-up is a clean stop too.
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
   });
-  const redis = createRedis(config.REDIS_URL, {
+  const redis = createRedis(redisTarget(config), {
     keyPrefix: config.REDIS_KEY_PREFIX,
     commandTimeoutMs: config.REDIS_TIMEOUT_MS,
     name: SERVICE,
@@ -50,6 +65,18 @@ async function main(): Promise<number> {
   });
   // Due revocations are promoted by the database's clock, the one their times were set by.
   const clock = createDbClock(sql);
+  const registry = createRegistry(SERVICE, VERSION);
+  const metrics = schedulerMetrics(registry);
+  const probe = dependencyMetrics(registry, { sql, redis });
+  const ops = startOpsServerOrWarn(
+    {
+      hostname: config.METRICS_HOST,
+      port: config.METRICS_PORT,
+      registry,
+      details: async () => ({ dependencies: await probe() }),
+    },
+    log,
+  );
   await clock
     .sync()
     .catch((err: unknown) => log.warn({ err }, "database clock not read at start; using ours until it is"));
@@ -64,6 +91,7 @@ async function main(): Promise<number> {
     maxRecoveries: config.QUEUE_MAX_RECOVERIES,
     batchLimit: config.SCHEDULER_BATCH_LIMIT,
     orphanSweepEveryMs: config.SCHEDULER_ORPHAN_SWEEP_MS,
+    instrument: metrics.instrument,
     extraTasks: [
       reconcileTask(
         {
@@ -75,6 +103,7 @@ async function main(): Promise<number> {
           overdueAfterMs: config.RECONCILE_OVERDUE_AFTER_MS,
           queueLeaseMs: config.RECONCILE_QUEUE_LEASE_MS,
           batch: config.SCHEDULER_BATCH_LIMIT,
+          metrics,
         },
         config.RECONCILE_INTERVAL_MS,
       ),
@@ -85,10 +114,23 @@ async function main(): Promise<number> {
         everyMs: config.DRIFT_SWEEP_INTERVAL_MS,
         callsPerSecond: config.DRIFT_SWEEP_CALLS_PER_SECOND,
         recentMs: config.DRIFT_SWEEP_RECENT_MS,
+        metrics,
+      }),
+      stateGaugesTask({
+        sql,
+        redis,
+        registry,
+        providers: jobSchema.shape.provider.options,
+        everyMs: config.METRICS_INTERVAL_MS,
+        lateAfterMs: config.REVOCATION_LATE_AFTER_MS,
+        heartbeatTimeoutMs: config.WORKER_HEARTBEAT_TIMEOUT_MS,
       }),
     ],
   });
-  log.info({ interval_ms: config.SCHEDULER_INTERVAL_MS }, "scheduler started");
+  log.info(
+    { interval_ms: config.SCHEDULER_INTERVAL_MS, metrics_port: ops?.port ?? null },
+    "scheduler started",
+  );
 
   const signal = await signalled;
   // Whatever hangs (a dead stdout, a stuck socket), the process still ends.
@@ -98,7 +140,11 @@ async function main(): Promise<number> {
     scheduler.stop().then(() => true),
     Bun.sleep(config.SHUTDOWN_TIMEOUT_MS).then(() => false),
   ]);
-  await Promise.allSettled([redis.quit().catch(() => redis.disconnect()), sql.end({ timeout: 5 })]);
+  await Promise.allSettled([
+    redis.quit().catch(() => redis.disconnect()),
+    sql.end({ timeout: 5 }),
+    ops?.stop(),
+  ]);
   log.info({ clean: stopped }, "scheduler stopped");
   log.flush();
   return stopped ? 0 : 1;
@@ -106,7 +152,7 @@ async function main(): Promise<number> {
 
 /** `--sweep-now` (`bun run drift-sweep`): asks the running schedulers for a drift sweep, and exits. */
 async function askForSweep(config: SchedulerConfig): Promise<number> {
-  const redis = createRedis(config.REDIS_URL, {
+  const redis = createRedis(redisTarget(config), {
     keyPrefix: config.REDIS_KEY_PREFIX,
     commandTimeoutMs: config.REDIS_TIMEOUT_MS,
     name: `${SERVICE}-sweep-now`,

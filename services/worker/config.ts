@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { baseEnv, ConfigError, databaseEnv, parseEnv, redisEnv } from "../../lib/config/env.ts";
+import { baseEnv, ConfigError, databaseEnv, metricsEnv, parseEnv, redisEnv } from "../../lib/config/env.ts";
 import { queueConsumerEnv } from "../../lib/queue/env.ts";
 
 const httpsUrl = z
@@ -11,6 +11,7 @@ export const workerEnv = {
   ...databaseEnv,
   ...redisEnv,
   ...queueConsumerEnv,
+  ...metricsEnv,
   /** Which cloud this process serves; `--provider` on the command line wins. */
   WORKER_PROVIDER: z.enum(["aws", "azure"]).optional(),
   /** Deadline for one cloud grant or revoke, token and paging included. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
+import { PUBLIC_API_PATHS } from "../../lib/http/routes/docs.ts";
 import { serveOptions } from "../../lib/http/serve.ts";
 import { auth, createTestApi, samples, type TestApi, TOKENS, writtenState } from "../helpers/api.ts";
 import { waitUntil } from "../helpers/spawn-service.ts";
@@ -61,7 +62,15 @@ describe("HTTP hygiene", () => {
   });
 
   test("every /api/v1 route, whatever its method, refuses a caller without a token before anything else", async () => {
-    const routes = api.app.routes.filter((r) => r.method !== "ALL" && r.path.startsWith("/api/v1"));
+    // But the API's own description and reference page (public by design, exact paths).
+    expect(
+      [...PUBLIC_API_PATHS].every(
+        (p) => p.startsWith("/api/v1/openapi.json") || p.startsWith("/api/v1/docs"),
+      ),
+    ).toBe(true);
+    const routes = api.app.routes.filter(
+      (r) => r.method !== "ALL" && r.path.startsWith("/api/v1") && !PUBLIC_API_PATHS.has(r.path),
+    );
     expect(routes.length).toBeGreaterThanOrEqual(4);
     for (const r of routes) {
       const res = await api.app.request(r.path.replace(":id", id), {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { parseApiTokens } from "../../lib/auth/api-tokens.ts";
-import { type RunningCloudsim, startCloudsim } from "../../lib/cloudsim/server.ts";
 import { createSql, type Sql } from "../../lib/db/connect.ts";
 import { assertMigrated, ensureDatabase, migrate } from "../../lib/db/migrate.ts";
 import { createApp } from "../../lib/http/app.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
 import { createRedis, type Redis } from "../../lib/redis/connect.ts";
 import { migrations } from "../../migrations/index.ts";
+import { type RunningCloudsim, startCloudsim } from "../../services/cloudsim/sim/server.ts";
 import { TEST_FALLBACK_LIMIT } from "../helpers/api.ts";
 import { type Service, spawnService, waitUntil } from "../helpers/spawn-service.ts";
 import {

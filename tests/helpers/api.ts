@@ -1,4 +1,5 @@
 import { parseApiTokens } from "../../lib/auth/api-tokens.ts";
+import type { Sql } from "../../lib/db/connect.ts";
 import { assertMigrated } from "../../lib/db/migrate.ts";
 import { createApp } from "../../lib/http/app.ts";
 import { createLogger, type Logger } from "../../lib/logging/logger.ts";
@@ -46,6 +47,8 @@ export async function createTestApi(
     rateLimits?: boolean;
     /** The API's clock (search's "today"); the real one by default. */
     now?: () => Date;
+    /** A read replica's connection (DATABASE_READ_URL); the primary by default. */
+    sqlRead?: Sql;
   } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
@@ -58,6 +61,7 @@ export async function createTestApi(
   });
   const app = createApp({
     sql: db.sql,
+    ...(opts.sqlRead ? { sqlRead: opts.sqlRead } : {}),
     redis: r.redis,
     log,
     clients: parseApiTokens(

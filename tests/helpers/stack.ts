@@ -1,5 +1,5 @@
-import { type RunningCloudsim, startCloudsim } from "../../lib/cloudsim/server.ts";
 import type { Policy } from "../../lib/policy/schema.ts";
+import { type RunningCloudsim, startCloudsim } from "../../services/cloudsim/sim/server.ts";
 import { auth, createTestApi, type TestApi } from "./api.ts";
 import { type Service, spawnService, waitUntil } from "./spawn-service.ts";
 
@@ -42,6 +42,8 @@ export async function startStack(opts: { policy?: Policy | null } = {}): Promise
     REDIS_URL: api.r.url,
     REDIS_KEY_PREFIX: api.r.prefix,
     LOG_LEVEL: "warn",
+    // A free port each: several workers of one test never fight over the default 9464.
+    METRICS_PORT: "0",
   };
   const stack: Stack = {
     api,

@@ -1,10 +1,21 @@
 import { Hono } from "hono";
+import type { Registry } from "../../metrics/registry.ts";
 import type { AppDeps } from "../app.ts";
 import { guarded } from "../dependency.ts";
 
-/** Liveness says only "the process answers"; readiness says "PostgreSQL and Redis answer". */
-export function healthRoutes(deps: AppDeps) {
+/**
+ * Liveness says only "the process answers"; readiness says "PostgreSQL and Redis answer";
+ * /metrics is the Prometheus text of this process (no token, like the probes: keep it off the
+ * public ingress, docs/operations.md).
+ */
+export function healthRoutes(deps: AppDeps, registry: Registry) {
   const app = new Hono();
+  app.get("/metrics", async (c) =>
+    c.body(await registry.metrics(), 200, {
+      "content-type": registry.contentType,
+      "cache-control": "no-store",
+    }),
+  );
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     const timeout = Math.min(deps.limits.dbTimeoutMs, 2000);

@@ -11,14 +11,18 @@ import { readTimeline } from "../../requests/request-timeline.ts";
 import { submitRequest } from "../../requests/submit-request.ts";
 import { extendBodySchema } from "../../schemas/extend.ts";
 import { fieldIssues } from "../../schemas/issues.ts";
+import { correlationIdSchema, idempotencyKeySchema } from "../../schemas/params.ts";
 import { parseRequestPayload } from "../../schemas/request.ts";
 import type { AppDeps, AppEnv } from "../app.ts";
 import { parseListQuery } from "../list-query.ts";
 import { readJsonBody } from "../read-json-body.ts";
 import { eventsQuerySchema, exportQuerySchema, pageQuerySchema } from "../schemas/requests.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** The path's correlation id, validated by the schema the OpenAPI document shows (lowercased). */
+function correlationIdOf(id: string): string {
+  if (!correlationIdSchema.safeParse(id).success) throw new InvalidIdError("correlation id must be a UUID");
+  return id.toLowerCase();
+}
 
 /** The request endpoints; authenticated by app.ts (every route below sees `caller`). */
 export function requestRoutes(deps: AppDeps) {
@@ -30,7 +34,7 @@ export function requestRoutes(deps: AppDeps) {
     const caller = c.get("caller");
     assertMay(caller, "submit");
     const idempotencyKey = c.req.header("idempotency-key") ?? null;
-    if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    if (idempotencyKey !== null && !idempotencyKeySchema.safeParse(idempotencyKey).success) {
       throw new ValidationError("invalid Idempotency-Key header", [
         { pointer: "header:Idempotency-Key", detail: "must be 1-255 printable ASCII characters" },
       ]);
@@ -104,7 +108,7 @@ export function requestRoutes(deps: AppDeps) {
   app.get("/:id/events", async (c) => {
     const caller = c.get("caller");
     assertMay(caller, "events");
-    const correlationId = correlationIdParam(c.req.param("id"));
+    const correlationId = correlationIdOf(c.req.param("id"));
     c.set("correlationId", correlationId);
     const q = eventsQuerySchema.safeParse({ limit: c.req.query("limit"), after: c.req.query("after") });
     if (!q.success) throw new ValidationError("invalid query parameters", fieldIssues(q.error.issues));
@@ -118,13 +122,12 @@ export function requestRoutes(deps: AppDeps) {
   });
 
   app.get("/:id", async (c) => {
-    const id = c.req.param("id");
-    if (!UUID.test(id)) throw new InvalidIdError("correlation id must be a UUID");
-    const correlationId = id.toLowerCase();
+    const correlationId = correlationIdOf(c.req.param("id"));
     c.set("correlationId", correlationId);
     const { view, cache } = await readStatus(
       {
         sql: deps.sql,
+        ...(deps.sqlRead ? { sqlRead: deps.sqlRead } : {}),
         redis: deps.redis,
         log: deps.log,
         cacheTtl: {
@@ -142,9 +145,7 @@ export function requestRoutes(deps: AppDeps) {
   app.post("/:id/revoke", async (c) => {
     const caller = c.get("caller");
     assertMay(caller, "revoke"); // an auditor is refused whatever the id: nothing is looked up
-    const id = c.req.param("id");
-    if (!UUID.test(id)) throw new InvalidIdError("correlation id must be a UUID");
-    const correlationId = id.toLowerCase();
+    const correlationId = correlationIdOf(c.req.param("id"));
     c.set("correlationId", correlationId);
     const status = await revokeEarly(
       {
@@ -168,7 +169,7 @@ export function requestRoutes(deps: AppDeps) {
   app.post("/:id/extend", async (c) => {
     const caller = c.get("caller");
     assertMay(caller, "extend");
-    const correlationId = correlationIdParam(c.req.param("id"));
+    const correlationId = correlationIdOf(c.req.param("id"));
     c.set("correlationId", correlationId);
     const raw = await readJsonBody(c.req.raw, deps.limits.bodyBytes);
     const body = extendBodySchema.safeParse(raw);
@@ -192,9 +193,4 @@ export function requestRoutes(deps: AppDeps) {
     return c.json(extended, 200, { location: `/api/v1/requests/${correlationId}` });
   });
   return app;
-}
-
-function correlationIdParam(id: string): string {
-  if (!UUID.test(id)) throw new InvalidIdError("correlation id must be a UUID");
-  return id.toLowerCase();
 }

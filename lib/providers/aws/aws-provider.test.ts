@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { IAMClient } from "@aws-sdk/client-iam";
-import { type RunningIamSim, rejectionOf, startIamSim } from "../../cloudsim/aws/test-harness.ts";
+import {
+  type RunningIamSim,
+  rejectionOf,
+  startIamSim,
+} from "../../../services/cloudsim/sim/aws/test-harness.ts";
 import type { AwsRequest } from "../../schemas/request.ts";
 import { type ProviderClient, ProviderError } from "../types.ts";
 import { createAwsProvider } from "./aws-provider.ts";

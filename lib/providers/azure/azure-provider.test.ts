@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { type AzureTestSim, rejectionOf, startAzureTestSim } from "../../cloudsim/azure/test-harness.ts";
+import {
+  type AzureTestSim,
+  rejectionOf,
+  startAzureTestSim,
+} from "../../../services/cloudsim/sim/azure/test-harness.ts";
 import type { AzureRequest } from "../../schemas/request.ts";
 import { type ProviderClient, ProviderError } from "../types.ts";
 import { assignmentNameFor } from "./assignment-name.ts";

@@ -1,5 +1,5 @@
 import type { AuthorizationManagementClient } from "@azure/arm-authorization";
-import { createAzureClient } from "../../providers/azure/create-azure-client.ts";
+import { createAzureClient } from "../../../../lib/providers/azure/create-azure-client.ts";
 import { type CloudsimOptions, type RunningCloudsim, startCloudsim } from "../server.ts";
 import type { ArmSim } from "./arm-sim.ts";
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import type { Logger } from "../logging/logger.ts";
+import type { Logger } from "../../../lib/logging/logger.ts";
 import { createIamSim, type IamSim } from "./aws/index.ts";
 import {
   type ArmSim,
@@ -157,6 +157,7 @@ export async function startCloudsim(opts: CloudsimOptions = {}): Promise<Running
 
   const route = (sim: { handle(req: Request): Promise<Response> }, cloud: string) => async (req: Request) => {
     const path = new URL(req.url).pathname.replace(/^\/{2,}/, "/");
+    if (path === "/healthz") return adminJson(200, { status: "ok", cloud });
     const res = path.startsWith("/_sim/") ? await admin(req, path) : await sim.handle(req);
     log?.debug({ cloud, method: req.method, path, status: res.status }, "cloudsim call");
     return res;
