@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   queue: () => import("./queue.ts").then((m) => m.runQueueBench()),
   api: () => import("./api.ts").then((m) => m.runApiBench()),
   e2e: () => import("./e2e.ts").then((m) => m.runE2eBench()),
+  chaos: () => import("./chaos.ts").then((m) => m.runChaosBench()),
 };
 
 const chosen = process.argv[2] ?? "";
@@ -13,6 +14,6 @@ if (!run) {
   process.exit(2);
 }
 await run();
-process.exit(0);
+process.exit(process.exitCode ?? 0);
 
 export {};
