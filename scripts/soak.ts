@@ -42,7 +42,14 @@ let failed = false;
 try {
   for (let i = 0; i < runs && Date.now() < deadline; i++) {
     const seed = seed0 + i;
-    const r = await runModelCase({ infra, seed, maxCommands, shrinkBudgetMs, log: (l) => console.log(l) });
+    const r = await runModelCase({
+      infra,
+      seed,
+      maxCommands,
+      shrinkBudgetMs,
+      logLevel: env.logLevel,
+      log: (l) => console.log(l),
+    });
     totals.cases++;
     if (!r.ok) {
       console.error(
@@ -66,6 +73,7 @@ try {
         `failed ${o?.failed ?? 0}; revoked ${o?.revoked ?? 0}, skipped ${o?.skipped ?? 0}) ` +
         `max lateness ${o?.maxLatenessMs ?? 0}ms :: ${r.commands}`,
     );
+    if (o?.slowest) console.log(o.slowest);
   }
 } finally {
   await infra.close();

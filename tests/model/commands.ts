@@ -7,10 +7,12 @@ import { waitUntil } from "../helpers/spawn-service.ts";
 import type { System } from "./system.ts";
 import {
   ACCESSES,
+  accessOfGrant,
   cloudActions,
   describeAccess,
   grantPayload,
   type Provider,
+  REAL_ACCESSES,
   SPELLINGS,
 } from "./universe.ts";
 
@@ -38,7 +40,8 @@ export const emptyModel = (): Model => ({ grants: [], preExisting: new Map(), to
 
 type Cmd = fc.AsyncCommand<Model, System>;
 
-const accessesOf = (p: Provider) => ACCESSES.flatMap((a, i) => (a.provider === p ? [i] : []));
+const accessesOf = (p: Provider) =>
+  ACCESSES.flatMap((a, i) => (a.provider === p && i < REAL_ACCESSES ? [i] : []));
 
 /** Actions of provider `p` a fault targets. */
 function targetActions(p: Provider, target: "all" | "grant" | "revoke" | "read"): string[] {
@@ -69,17 +72,18 @@ function removeDropRules(sys: System, p: Provider, action: string): void {
 async function submitGrant(m: Model, sys: System, access: number, spelling: number, durationS: number) {
   const submittedAt = Date.now();
   const id = await sys.submit(grantPayload(access, spelling, durationS));
+  const named = accessOfGrant(access, spelling);
   const g: GrantRecord = {
     n: m.grants.length,
     id,
-    access,
+    access: named,
     spelling,
     submittedAt,
     endAt: submittedAt + durationS * 1000,
   };
   m.grants.push(g);
-  m.touched.add(access);
-  sys.note(`grant g${g.n} ${describeAccess(access)} sp${spelling} ${durationS}s → ${id}`);
+  m.touched.add(named);
+  sys.note(`grant g${g.n} ${describeAccess(named)} sp${spelling} ${durationS}s → ${id}`);
   return g;
 }
 
@@ -104,6 +108,20 @@ class GrantCmd implements Cmd {
   }
   toString = () =>
     `grant(#${this.access} ${describeAccess(this.access)}, sp${this.spelling}, ${this.durationS}s)`;
+}
+
+/** Several grants of one access at once, each spelled its own way: overlaps by construction. */
+class GrantBurstCmd implements Cmd {
+  constructor(
+    readonly access: number,
+    readonly grants: readonly (readonly [spelling: number, durationS: number])[],
+  ) {}
+  check = () => true;
+  async run(m: Model, sys: System) {
+    await Promise.all(this.grants.map(([sp, d]) => submitGrant(m, sys, this.access, sp, d)));
+  }
+  toString = () =>
+    `grantBurst(#${this.access} ${describeAccess(this.access)}, ${this.grants.map(([sp, d]) => `sp${sp} ${d}s`).join(" + ")})`;
 }
 
 class SeedPreExistingCmd implements Cmd {
@@ -300,7 +318,7 @@ const spelling = fc.nat({ max: SPELLINGS - 1 });
 const downMs = fc.constantFrom(0, 0, 300, 1000, 2500);
 
 const grant = fc
-  .tuple(fc.nat({ max: ACCESSES.length - 1 }), spelling, durationS)
+  .tuple(fc.nat({ max: REAL_ACCESSES - 1 }), spelling, durationS)
   .map(([a, s, d]): Cmd => new GrantCmd(a, s, d));
 
 /** Every command, weighted (a command listed twice is drawn twice as often). */
@@ -311,7 +329,13 @@ export const commandArbitraries: fc.Arbitrary<Cmd>[] = [
   grant,
   grant,
   grant,
-  fc.nat({ max: ACCESSES.length - 1 }).map((a): Cmd => new SeedPreExistingCmd(a)),
+  fc
+    .tuple(
+      fc.nat({ max: REAL_ACCESSES - 1 }),
+      fc.array(fc.tuple(spelling, durationS), { minLength: 2, maxLength: 3 }),
+    )
+    .map(([a, gs]): Cmd => new GrantBurstCmd(a, gs)),
+  fc.nat({ max: REAL_ACCESSES - 1 }).map((a): Cmd => new SeedPreExistingCmd(a)),
   fc.nat({ max: 63 }).map((k): Cmd => new EarlyRevokeCmd(k)),
   fc.nat({ max: 63 }).map((k): Cmd => new EarlyRevokeCmd(k)),
   fc.tuple(provider, downMs).map(([p, d]): Cmd => new KillWorkerCmd(p, d)),

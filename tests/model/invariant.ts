@@ -92,6 +92,21 @@ export interface Outcome {
   /** Revocation lateness after revoke_at, ms: the largest seen. */
   maxLatenessMs: number;
   settleMs: number;
+  /** The audit timeline of the latest revocation, when it was over 5 s late (for a look). */
+  slowest?: string;
+}
+
+/** A row's request_events, one line each, times relative to the case's start. */
+export async function trace(sys: System, id: string): Promise<string> {
+  const events = await sys.db.sql<{ at: Date; kind: string; to_status: string | null; detail: unknown }[]>`
+    SELECT at, kind, to_status, detail FROM request_events WHERE correlation_id = ${id} ORDER BY id`;
+  return [
+    `events of ${id}:`,
+    ...events.map(
+      (e) =>
+        `  ${((e.at.getTime() - sys.t0) / 1000).toFixed(2)}s ${e.kind}${e.to_status ? `:${e.to_status}` : ""} ${JSON.stringify(e.detail ?? {}).slice(0, 200)}`,
+    ),
+  ].join("\n");
 }
 
 function cloudDiff(model: Model, view: CloudView): string[] {
@@ -190,16 +205,24 @@ export async function settleAndCheck(sys: System, model: Model, monitor: Monitor
   }
   if (problems.length > 0) throw new Error(`invariant violated:\n  - ${problems.join("\n  - ")}`);
 
-  const lateness = rs
+  const late = rs
     .filter((r) => r.revocation_status === "REVOKED" && r.revoked_at && r.revoke_at)
-    .map((r) => (r.revoked_at?.getTime() ?? 0) - (r.revoke_at?.getTime() ?? 0));
+    .map((r) => ({
+      id: r.correlation_id,
+      ms: (r.revoked_at?.getTime() ?? 0) - (r.revoke_at?.getTime() ?? 0),
+    }))
+    .sort((a, b) => b.ms - a.ms);
+  const slowest = late[0];
   return {
+    ...(slowest && slowest.ms > 5000
+      ? { slowest: `${await trace(sys, slowest.id)}\ntimeline:\n${sys.lines.join("\n")}\n${sys.tails(30)}` }
+      : {}),
     grants: rs.length,
     success: rs.filter((r) => r.status === "SUCCESS").length,
     failed: rs.filter((r) => r.status === "FAILED").length,
     revoked: rs.filter((r) => r.revocation_status === "REVOKED").length,
     skipped: rs.filter((r) => r.revocation_status === "SKIPPED").length,
-    maxLatenessMs: Math.max(0, ...lateness),
+    maxLatenessMs: Math.max(0, ...late.map((l) => l.ms)),
     settleMs: Date.now() - started,
   };
 }

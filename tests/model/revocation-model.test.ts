@@ -33,6 +33,7 @@ describe("revocation model", () => {
           seed,
           maxCommands: env.maxCommands,
           shrinkBudgetMs: env.shrinkBudgetMs,
+          logLevel: env.logLevel,
           ...(env.path === undefined ? {} : { path: env.path }),
           log: (line) => console.log(line),
         });

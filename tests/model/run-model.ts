@@ -13,6 +13,8 @@ export interface ModelCaseOptions {
   maxCommands: number;
   /** Time spent shrinking a failure, ms; 0 reports the first failing sequence as it is. */
   shrinkBudgetMs: number;
+  /** LOG_LEVEL of the worker and scheduler processes (their output goes into a failure's report). */
+  logLevel?: string;
   /** fast-check's replay path of a counterexample (with its seed): runs just that sequence. */
   path?: string;
   log: (line: string) => void;
@@ -40,6 +42,7 @@ export function modelEnv(env: Record<string, string | undefined> = process.env) 
     maxCommands: num(env.MODEL_COMMANDS, 10),
     shrinkBudgetMs: num(env.MODEL_SHRINK_SECONDS, 180) * 1000,
     path: env.MODEL_PATH || undefined,
+    logLevel: env.MODEL_LOG_LEVEL || "warn",
   };
 }
 
@@ -59,7 +62,7 @@ export async function runModelCase(opts: ModelCaseOptions): Promise<CaseResult> 
       // Short sequences say little about chaos: at least half the maximum (shrinking stops there).
       fc.pre([...cmds].length >= Math.ceil(opts.maxCommands / 2));
       runs++;
-      const sys = await startSystem(opts.infra);
+      const sys = await startSystem(opts.infra, opts.logLevel);
       const model = emptyModel();
       const monitor = startMonitor(sys, model);
       try {

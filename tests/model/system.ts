@@ -80,7 +80,7 @@ export interface System {
 
 const alive = (s: Service | undefined) => s !== undefined && s.proc.exitCode === null && !s.proc.killed;
 
-export async function startSystem(infra: SharedInfra): Promise<System> {
+export async function startSystem(infra: SharedInfra, logLevel = "warn"): Promise<System> {
   const { rd, cloud } = infra;
   const t0 = Date.now();
   const lines: string[] = [];
@@ -111,7 +111,7 @@ export async function startSystem(infra: SharedInfra): Promise<System> {
     },
   });
   const headers = { "content-type": "application/json", authorization: `Bearer ${TOKEN}` };
-  const common = { DATABASE_URL: db.url, REDIS_URL: rd.url, LOG_LEVEL: "warn" };
+  const common = { DATABASE_URL: db.url, REDIS_URL: rd.url, LOG_LEVEL: logLevel };
   const workers: Record<Provider, Service[]> = { aws: [], azure: [] };
   const all: Service[] = [];
   let scheduler: Service | undefined;

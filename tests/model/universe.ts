@@ -30,14 +30,36 @@ interface AzureRoleAccess {
 }
 export type Access = AwsPolicyAccess | AwsGroupAccess | AzureRoleAccess;
 
-/** Every access the model may grant; index = the model's name for it. */
+/**
+ * Every access the model knows; index = the model's name for it. The first REAL_ACCESSES exist in
+ * the cloud. The rest are what a policy ARN in another case names: IAM (and cloudsim) resolves an
+ * ARN only as written, so ".../readonlyaccess" is not ReadOnlyAccess spelled differently but a
+ * policy that does not exist — its grants fail, and it is never in the cloud.
+ */
 export const ACCESSES: readonly Access[] = [
   { kind: "aws_policy", provider: "aws", user: "alice", policy: "ReadOnlyAccess" },
   { kind: "aws_policy", provider: "aws", user: "alice", policy: "SecurityAudit" },
   { kind: "aws_group", provider: "aws", user: "carol", group: "developers" },
   { kind: "azure_role", provider: "azure", roleGuid: READER, resourceGroup: "rg-dev" },
   { kind: "azure_role", provider: "azure", roleGuid: READER, resourceGroup: "rg-ops" },
+  { kind: "aws_policy", provider: "aws", user: "alice", policy: "readonlyaccess" },
+  { kind: "aws_policy", provider: "aws", user: "alice", policy: "securityaudit" },
 ];
+export const REAL_ACCESSES = 5;
+
+/** The access a grant of access `i` in spelling `s` really names (see grantPayload). */
+export function accessOfGrant(i: number, s: number): number {
+  const a = ACCESSES[i];
+  if (a?.kind !== "aws_policy" || s % 4 !== 3 || i >= REAL_ACCESSES) return i;
+  const other = ACCESSES.findIndex(
+    (b, j) =>
+      j >= REAL_ACCESSES &&
+      b.kind === "aws_policy" &&
+      b.user === a.user &&
+      b.policy === a.policy.toLowerCase(),
+  );
+  return other < 0 ? i : other;
+}
 
 /** How many spellings `spell` distinguishes (an index is taken modulo this). */
 export const SPELLINGS = 12;
@@ -194,7 +216,8 @@ export function cloudActions(i: number): { grant: string; revoke: string; read: 
 export const describeAccess = (i: number): string => {
   const a = ACCESSES[i];
   if (a === undefined) return `access#${i}`;
-  if (a.kind === "aws_policy") return `aws ${a.user}:${a.policy}`;
+  if (a.kind === "aws_policy")
+    return `aws ${a.user}:${a.policy}${i >= REAL_ACCESSES ? " (no such policy)" : ""}`;
   if (a.kind === "aws_group") return `aws ${a.user}∈${a.group}`;
   return `azure Reader@${a.resourceGroup}`;
 };
