@@ -53,7 +53,8 @@ try {
     totals.cases++;
     if (!r.ok) {
       console.error(
-        `\nINVARIANT VIOLATED at seed ${seed} — replay: MODEL_SEED=${seed} MODEL_RUNS=1 bun test tests/model`,
+        `\nINVARIANT VIOLATED at seed ${seed} — replay: MODEL_SEED=${seed} MODEL_RUNS=1 MODEL_COMMANDS=${maxCommands}` +
+          ` bun test tests/model; the shrunk sequence alone: ${r.replay ?? "(no path)"} bun test tests/model`,
       );
       console.error(r.failure);
       failed = true;

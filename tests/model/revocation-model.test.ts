@@ -7,8 +7,8 @@ import { type SharedInfra, startSharedInfra } from "./system.ts";
 // a cloud call and its database write) and of the scheduler, Redis FLUSHALL, throttling storms and
 // lost replies, against the real worker and scheduler processes; then the cloud must hold exactly
 // the pre-existing access, every row be final and no obligation open.
-// Reproduce a case: MODEL_SEED=<seed> MODEL_RUNS=1 bun test tests/model (add MODEL_PATH=<path> from
-// the report to run only the shrunk sequence). Many more cases: `bun run soak`.
+// Reproduce a case: MODEL_SEED=<seed> MODEL_RUNS=1 bun test tests/model; a failure report also
+// prints the MODEL_PATH / MODEL_REPLAY that run only its shrunk sequence. More cases: `bun run soak`.
 const env = modelEnv();
 
 describe("revocation model", () => {
@@ -35,11 +35,13 @@ describe("revocation model", () => {
           shrinkBudgetMs: env.shrinkBudgetMs,
           logLevel: env.logLevel,
           ...(env.path === undefined ? {} : { path: env.path }),
+          ...(env.replayPath === undefined ? {} : { replayPath: env.replayPath }),
           log: (line) => console.log(line),
         });
         if (!r.ok) {
           console.error(
-            `revocation model FAILED — reproduce with MODEL_SEED=${seed} MODEL_RUNS=1\n${r.failure}`,
+            `revocation model FAILED — reproduce with MODEL_SEED=${seed} MODEL_RUNS=1 MODEL_COMMANDS=${env.maxCommands}` +
+              `; the shrunk sequence alone: ${r.replay ?? "(no path)"} bun test tests/model\n${r.failure}`,
           );
         } else {
           console.log(

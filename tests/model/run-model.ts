@@ -17,6 +17,8 @@ export interface ModelCaseOptions {
   logLevel?: string;
   /** fast-check's replay path of a counterexample (with its seed): runs just that sequence. */
   path?: string;
+  /** The commands' own replay hint printed with the counterexample (`replayPath="..."`). */
+  replayPath?: string;
   log: (line: string) => void;
 }
 
@@ -30,6 +32,8 @@ export interface CaseResult {
   failure?: string;
   /** Runs of the system this case took (1 unless it failed and was shrunk). */
   runs: number;
+  /** The environment that runs the shrunk failing sequence alone. */
+  replay?: string;
   ms: number;
 }
 
@@ -42,6 +46,7 @@ export function modelEnv(env: Record<string, string | undefined> = process.env) 
     maxCommands: num(env.MODEL_COMMANDS, 10),
     shrinkBudgetMs: num(env.MODEL_SHRINK_SECONDS, 180) * 1000,
     path: env.MODEL_PATH || undefined,
+    replayPath: env.MODEL_REPLAY || undefined,
     logLevel: env.MODEL_LOG_LEVEL || "warn",
   };
 }
@@ -54,11 +59,16 @@ export async function runModelCase(opts: ModelCaseOptions): Promise<CaseResult> 
   let passed: { commands: string; outcome: Outcome } | undefined;
 
   const property = fc.asyncProperty(
-    fc.commands(commandArbitraries, { maxCommands: opts.maxCommands }),
+    fc.commands(commandArbitraries, {
+      maxCommands: opts.maxCommands,
+      ...(opts.replayPath === undefined ? {} : { replayPath: opts.replayPath }),
+    }),
     async (cmds) => {
       // Once the budget is spent, the remaining shrink candidates count as passing: fast-check then
       // ends with the smallest failing sequence found so far.
       if (last !== undefined && Date.now() > shrinkUntil) return;
+      // Replaying one sequence: fast-check goes on to other values when it passes; only it counts.
+      if (opts.path !== undefined && runs > 0) return;
       // Short sequences say little about chaos: at least half the maximum (shrinking stops there).
       fc.pre([...cmds].length >= Math.ceil(opts.maxCommands / 2));
       runs++;
@@ -117,9 +127,18 @@ export async function runModelCase(opts: ModelCaseOptions): Promise<CaseResult> 
     };
   } catch (err) {
     const fcReport = err instanceof Error ? err.message : String(err);
+    const path = /path: "([^"]*)"/.exec(fcReport)?.[1];
+    const replayPath = /replayPath="([^"]*)"/.exec(fcReport)?.[1];
     return {
       seed: opts.seed,
       ok: false,
+      ...(path === undefined
+        ? {}
+        : {
+            replay:
+              `MODEL_SEED=${opts.seed} MODEL_RUNS=1 MODEL_COMMANDS=${opts.maxCommands} MODEL_PATH=${path}` +
+              (replayPath === undefined ? "" : ` MODEL_REPLAY=${replayPath}`),
+          }),
       commands: last?.commands ?? "",
       failure: `${fcReport}\n\nlast failing run:\n${last?.report ?? "(none)"}`,
       runs,
