@@ -1,6 +1,7 @@
 // Every migration, embedded as text so a compiled binary carries them. Append new files here.
 import m0001 from "./0001_requests.sql" with { type: "text" };
 import m0002 from "./0002_revocation_obligations.sql" with { type: "text" };
+import m0003 from "./0003_policy_arn_access_keys.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: "0001_requests", sql: m0001 },
   { version: 2, name: "0002_revocation_obligations", sql: m0002 },
+  { version: 3, name: "0003_policy_arn_access_keys", sql: m0003 },
 ];
