@@ -15,6 +15,8 @@ export interface SchedulerDeps {
   maxRecoveries: number;
   batchLimit?: number;
   orphanSweepEveryMs?: number;
+  /** See QueueTaskOptions.redisLifeKey. */
+  redisLifeKey?: string;
   /** Run every tick after the queue tasks: the PostgreSQL reconciler plugs in here. */
   extraTasks?: readonly SchedulerTask[];
 }
@@ -38,6 +40,7 @@ export function runScheduler(deps: SchedulerDeps): Scheduler {
       maxRecoveries: deps.maxRecoveries,
       ...(deps.batchLimit === undefined ? {} : { batchLimit: deps.batchLimit }),
       ...(deps.orphanSweepEveryMs === undefined ? {} : { orphanSweepEveryMs: deps.orphanSweepEveryMs }),
+      ...(deps.redisLifeKey === undefined ? {} : { redisLifeKey: deps.redisLifeKey }),
     }),
     ...(deps.extraTasks ?? []),
   ];

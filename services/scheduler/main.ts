@@ -7,6 +7,7 @@ import { jobSchema } from "../../lib/queue/job.ts";
 import { waitReady } from "../../lib/queue/wait-ready.ts";
 import { driftSweepTask } from "../../lib/reconciler/drift-sweep.ts";
 import { reconcileTask } from "../../lib/reconciler/reconcile-task.ts";
+import { EPOCH_KEY } from "../../lib/reconciler/redis-epoch.ts";
 import { createRedis } from "../../lib/redis/connect.ts";
 import { runScheduler } from "../../lib/scheduler/run-scheduler.ts";
 import { loadSchedulerConfig, type SchedulerConfig } from "./config.ts";
@@ -61,6 +62,7 @@ async function main(): Promise<number> {
     maxRecoveries: config.QUEUE_MAX_RECOVERIES,
     batchLimit: config.SCHEDULER_BATCH_LIMIT,
     orphanSweepEveryMs: config.SCHEDULER_ORPHAN_SWEEP_MS,
+    redisLifeKey: EPOCH_KEY,
     extraTasks: [
       reconcileTask(
         {
