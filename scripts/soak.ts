@@ -48,6 +48,7 @@ try {
       maxCommands,
       shrinkBudgetMs,
       logLevel: env.logLevel,
+      preExistingAfterGrants: env.preExistingAfterGrants,
       log: (l) => console.log(l),
     });
     totals.cases++;

@@ -188,7 +188,8 @@ export async function settleAndCheck(sys: System, model: Model, monitor: Monitor
     }
     // Guarantee 3: access there before any grant of ours is recorded as pre-existing; access
     // that was not, never is.
-    const pre = model.preExisting.has(g.access);
+    const seeded = model.preExisting.get(g.access);
+    const pre = seeded !== undefined && seeded.at <= g.submittedAt;
     if (pre && r.pre_existing === false)
       problems.push(
         `g${g.n} (${describeAccess(g.access)}) decided not pre-existing, but the access was there before`,

@@ -9,6 +9,8 @@ import { type SharedInfra, startSharedInfra } from "./system.ts";
 // the pre-existing access, every row be final and no obligation open.
 // Reproduce a case: MODEL_SEED=<seed> MODEL_RUNS=1 bun test tests/model; a failure report also
 // prints the MODEL_PATH / MODEL_REPLAY that run only its shrunk sequence. More cases: `bun run soak`.
+// MODEL_PREEXISTING_AFTER_GRANTS=1 also seeds access out of band after our grants of it ended: on
+// AWS the drift sweep then removes it (an open design question, see the issue 7 report).
 const env = modelEnv();
 
 describe("revocation model", () => {
@@ -34,6 +36,7 @@ describe("revocation model", () => {
           maxCommands: env.maxCommands,
           shrinkBudgetMs: env.shrinkBudgetMs,
           logLevel: env.logLevel,
+          preExistingAfterGrants: env.preExistingAfterGrants,
           ...(env.path === undefined ? {} : { path: env.path }),
           ...(env.replayPath === undefined ? {} : { replayPath: env.replayPath }),
           log: (line) => console.log(line),

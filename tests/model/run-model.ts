@@ -13,6 +13,8 @@ export interface ModelCaseOptions {
   maxCommands: number;
   /** Time spent shrinking a failure, ms; 0 reports the first failing sequence as it is. */
   shrinkBudgetMs: number;
+  /** Let access be seeded out of band after our grants of it ended (see Model.afterOurs). */
+  preExistingAfterGrants?: boolean;
   /** LOG_LEVEL of the worker and scheduler processes (their output goes into a failure's report). */
   logLevel?: string;
   /** fast-check's replay path of a counterexample (with its seed): runs just that sequence. */
@@ -48,6 +50,7 @@ export function modelEnv(env: Record<string, string | undefined> = process.env) 
     path: env.MODEL_PATH || undefined,
     replayPath: env.MODEL_REPLAY || undefined,
     logLevel: env.MODEL_LOG_LEVEL || "warn",
+    preExistingAfterGrants: env.MODEL_PREEXISTING_AFTER_GRANTS === "1",
   };
 }
 
@@ -73,7 +76,7 @@ export async function runModelCase(opts: ModelCaseOptions): Promise<CaseResult> 
       fc.pre([...cmds].length >= Math.ceil(opts.maxCommands / 2));
       runs++;
       const sys = await startSystem(opts.infra, opts.logLevel);
-      const model = emptyModel();
+      const model = emptyModel(opts.preExistingAfterGrants === true);
       const monitor = startMonitor(sys, model);
       try {
         sys.startScheduler();
