@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   e2e: () => import("./e2e.ts").then((m) => m.runE2eBench()),
   list: () => import("./list.ts").then((m) => m.runListBench()),
   webhooks: () => import("./webhooks.ts").then((m) => m.runWebhooksBench()),
+  chaos: () => import("./chaos.ts").then((m) => m.runChaosBench()),
 };
 
 const chosen = process.argv[2] ?? "";
@@ -15,6 +16,6 @@ if (!run) {
   process.exit(2);
 }
 await run();
-process.exit(0);
+process.exit(process.exitCode ?? 0);
 
 export {};

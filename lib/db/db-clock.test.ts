@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestApi, type TestApi } from "../../tests/helpers/api.ts";
 import { waitUntil } from "../../tests/helpers/spawn-service.ts";
 import { createLogger } from "../logging/logger.ts";
+import { jobSchema } from "../queue/job.ts";
 import { queueKeys, REVOCATION_SCHEDULE_KEY } from "../queue/keys.ts";
 import { revocationJob, scheduleAt } from "../queue/schedule.ts";
 import { runScheduler } from "../scheduler/run-scheduler.ts";
@@ -60,5 +61,29 @@ describe("database clock", () => {
     } finally {
       await scheduler.stop();
     }
+  });
+  test("reads whole milliseconds, like Date.now(): what it stamps on a job is a valid job", async () => {
+    // Repro (revocation model, seed 202): PostgreSQL's clock has microseconds, so the measured
+    // offset had a fraction; the drift sweep stamped enqueued_at with it and every check job was
+    // dead-lettered as "unparsable: invalid job at enqueued_at" — the sweep never looked at anything.
+    let local = 1_000_000;
+    const clock = createDbClock(api.db.sql, () => (local += 3));
+    for (let i = 0; i < 20; i++) {
+      await clock.sync();
+      expect(Number.isInteger(clock.offsetMs())).toBe(true);
+      expect(Number.isInteger(clock.now())).toBe(true);
+    }
+    expect(Math.abs(clock.now() - (await dbNow()))).toBeLessThan(1000);
+    const job = {
+      v: 1,
+      id: "check-x",
+      correlation_id: crypto.randomUUID(),
+      provider: "aws",
+      kind: "check",
+      attempt: 0,
+      enqueued_at: clock.now(),
+      request: null,
+    };
+    expect(jobSchema.safeParse(job).success).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import type { Db } from "./connect.ts";
  * trip halved, and refreshes it. A process clock that is minutes off changes nothing.
  */
 export interface DbClock {
-  /** The database's time now, ms (its best estimate). */
+  /** The database's time now, whole ms (its best estimate). */
   now(): number;
   /** Measures the offset again; keeps the last one when the database does not answer. */
   sync(): Promise<void>;
@@ -27,7 +27,9 @@ export function createDbClock(sql: Db, local: () => number = Date.now): DbClock 
         { ms: number }[]
       >`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms`;
       const after = local();
-      if (row) offset = row.ms - (before + after) / 2;
+      // Whole milliseconds, as Date.now() gives: the time is stamped on jobs (enqueued_at), whose
+      // schema takes integers, and PostgreSQL's clock has microseconds.
+      if (row) offset = Math.round(row.ms - (before + after) / 2);
     },
   };
 }

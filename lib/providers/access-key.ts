@@ -5,10 +5,14 @@ import { builtinRoleGuid } from "./azure/builtin-roles.ts";
  * Access keys: one string per real access ("who gets what where"), equal for every spelling of
  * it, so overlapping grants share one advisory lock and one revocation decision.
  *
- * AWS: IAM user, role, group and managed-policy names are unique regardless of case ("Alice" and
- * "alice" are one user), so those and the policy ARN are lower-cased. An inline policy name keeps
- * its case: were two names that differ only by case two policies, merging their keys would keep
- * the first one's access alive past its expiry.
+ * AWS: IAM user, role and group names are unique regardless of case and resolved so ("Alice" and
+ * "alice" are one user), so those are lower-cased. A managed policy's ARN keeps its case: IAM
+ * resolves an ARN only as written, so ".../readonlyaccess" is no policy at all, not ReadOnlyAccess
+ * spelled differently. Merging the two keys handed an applied grant's revocation to a grant of the
+ * other spelling, whose revoke could not remove it, and took pre-existing access for ours
+ * (revocation model, seeds 2033 and 3021). An inline policy name keeps its case for the same
+ * reason: were two names that differ only by case two policies, merging their keys would keep the
+ * first one's access alive past its expiry.
  *
  * Azure: the principal's object id, the role's definition GUID (a role named by its built-in name
  * and the same role by definition id are one access) and the scope, normalised (case, slashes).
@@ -17,7 +21,7 @@ export function awsAccessKey(p: Extract<RequestPayload, { provider: "aws" }>): s
   const who = `aws:${p.principal.type}/${p.principal.name}`.toLowerCase();
   switch (p.permission.type) {
     case "managed_policy":
-      return `${who}:policy:${p.permission.policy_arn.toLowerCase()}`;
+      return `${who}:policy:${p.permission.policy_arn}`;
     case "group_membership":
       return `${who}:group:${p.permission.group.toLowerCase()}`;
     case "inline_policy":

@@ -15,6 +15,13 @@ export interface QueueTaskOptions {
   batchLimit?: number;
   /** How often to look for processing lists of unlisted workers (a SCAN), ms. */
   orphanSweepEveryMs?: number;
+  /**
+   * A key whose value changes when Redis loses its data (the reconciler's epoch). Then every
+   * worker drops out of `queue:<p>:workers` until its next heartbeat, and one that dies before it
+   * leaves its jobs in an unlisted processing list: those are swept one heartbeat timeout later
+   * (live workers are listed again by then) instead of at the next periodic sweep.
+   */
+  redisLifeKey?: string;
 }
 
 /** Promote due retries, promote due revocations, reap dead workers: the queue's share of a tick. */
@@ -23,6 +30,8 @@ export function queueTasks(opts: QueueTaskOptions): SchedulerTask[] {
   const { redis, log } = opts;
   const reapOpts = { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, maxRecoveries: opts.maxRecoveries };
   let lastSweep = Number.NEGATIVE_INFINITY;
+  let life: string | null | undefined; // the redisLifeKey value last seen; undefined before the first look
+  let sweepAt = Number.POSITIVE_INFINITY; // an orphan sweep owed after Redis lost its data
 
   return [
     {
@@ -58,8 +67,16 @@ export function queueTasks(opts: QueueTaskOptions): SchedulerTask[] {
     {
       name: "reap-dead-workers",
       async run({ now }) {
-        const sweep = now - lastSweep >= (opts.orphanSweepEveryMs ?? 30_000);
-        if (sweep) lastSweep = now;
+        if (opts.redisLifeKey !== undefined) {
+          const seen = await redis.get(opts.redisLifeKey);
+          if (life !== undefined && seen !== life) sweepAt = Math.min(sweepAt, now + opts.heartbeatTimeoutMs);
+          life = seen;
+        }
+        const sweep = now - lastSweep >= (opts.orphanSweepEveryMs ?? 30_000) || now >= sweepAt;
+        if (sweep) {
+          lastSweep = now;
+          sweepAt = Number.POSITIVE_INFINITY;
+        }
         for (const provider of opts.providers) {
           const reaped = await reapDeadWorkers(redis, provider, reapOpts);
           if (sweep) reaped.push(...(await reapOrphans(redis, provider, reapOpts)));

@@ -97,6 +97,48 @@ describe("scheduler", () => {
     expect(lines().filter((l) => l.task === "broken")).toHaveLength(1);
   });
 
+  test("after Redis lost its data, a worker that died before its next heartbeat has its jobs back within a heartbeat timeout", async () => {
+    // Repro (revocation model, seed 1014): FLUSHALL empties queue:<p>:workers; a worker claims a
+    // job and is killed before its next heartbeat lists it again. Its processing list then belongs
+    // to no listed worker, so only the orphan sweep (every 30 s by default) returned the job: a
+    // revocation 24 s late.
+    const LIFE = "meta:epoch";
+    await redis.set(LIFE, "life-1");
+    const { log } = captureLog();
+    let ticks = 0;
+    const scheduler = runScheduler({
+      redis,
+      log,
+      clock: Date.now,
+      intervalMs: 50,
+      providers: ["aws"],
+      heartbeatTimeoutMs: 300,
+      maxRecoveries: 3,
+      orphanSweepEveryMs: 60_000,
+      redisLifeKey: LIFE,
+      extraTasks: [{ name: "count", run: async () => void ticks++ }],
+    });
+    try {
+      await waitFor(() => ticks >= 2, "the first sweep done");
+      const stranded = JSON.stringify(testJob());
+      await redis.rpush(AWS.processing("vm-1-dead:0"), stranded);
+      // Without a wipe it is left to the (distant) orphan sweep: a live worker may simply be slow.
+      const later = ticks + 15; // well past the heartbeat timeout
+      await waitFor(() => ticks >= later, "a while of ticks");
+      expect(await redis.llen(AWS.queue)).toBe(0);
+      await redis.del(LIFE); // the wipe (a new life: the reconciler writes a new epoch)
+      await redis.set(LIFE, "life-2");
+      await waitFor(
+        async () => (await redis.llen(AWS.queue)) === 1,
+        "the stranded job back in the queue",
+        3000,
+      );
+      expect(await redis.lindex(AWS.queue, 0)).toBe(stranded);
+    } finally {
+      await scheduler.stop();
+    }
+  });
+
   test("the service: `bun services/scheduler/main.ts` promotes a due revocation and exits 0 on SIGTERM", async () => {
     const job = revocationJob(grant(4, "aws"));
     await scheduleAt(redis, REVOCATION_SCHEDULE_KEY, job, Date.now() - 1);

@@ -15,6 +15,8 @@ export interface SchedulerDeps {
   maxRecoveries: number;
   batchLimit?: number;
   orphanSweepEveryMs?: number;
+  /** See QueueTaskOptions.redisLifeKey. */
+  redisLifeKey?: string;
   /** Run every tick after the queue tasks: the PostgreSQL reconciler plugs in here. */
   extraTasks?: readonly SchedulerTask[];
   /** Wraps every task, e.g. to count its runs and failures (lib/metrics/scheduler-metrics.ts). */
@@ -40,6 +42,7 @@ export function runScheduler(deps: SchedulerDeps): Scheduler {
       maxRecoveries: deps.maxRecoveries,
       ...(deps.batchLimit === undefined ? {} : { batchLimit: deps.batchLimit }),
       ...(deps.orphanSweepEveryMs === undefined ? {} : { orphanSweepEveryMs: deps.orphanSweepEveryMs }),
+      ...(deps.redisLifeKey === undefined ? {} : { redisLifeKey: deps.redisLifeKey }),
     }),
     ...(deps.extraTasks ?? []),
   ];

@@ -33,18 +33,19 @@ describe("accessKey: same access, same key", () => {
     expect(accessKey(byName)).toBe(accessKey(byId));
   });
 
-  test("AWS: policy ARN and principal case do not matter", () => {
-    const a = payload({
-      ...awsManaged,
-      principal: { type: "user", name: "Alice" },
-      permission: { type: "managed_policy", policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
-    });
-    const b = payload({
-      ...awsManaged,
-      principal: { type: "user", name: "alice" },
-      permission: { type: "managed_policy", policy_arn: "arn:aws:iam::aws:policy/readonlyaccess" },
-    });
+  test("AWS: principal case does not matter; a policy ARN in another case is another policy", () => {
+    const managed = (name: string, policy_arn: string) =>
+      payload({
+        ...awsManaged,
+        principal: { type: "user", name },
+        permission: { type: "managed_policy", policy_arn },
+      });
+    const a = managed("Alice", "arn:aws:iam::aws:policy/ReadOnlyAccess");
+    const b = managed("alice", "arn:aws:iam::aws:policy/ReadOnlyAccess");
+    // IAM resolves an ARN only as written: this one names no policy at all.
+    const c = managed("alice", "arn:aws:iam::aws:policy/readonlyaccess");
     expect(accessKey(a)).toBe(accessKey(b));
+    expect(accessKey(c)).not.toBe(accessKey(a));
   });
 
   test("Azure: scope case and ARM word case do not matter", () => {
@@ -82,13 +83,9 @@ describe("accessKey: same access, same key", () => {
     expect(accessKey(a)).toBe(accessKey(b));
   });
 
-  test("AWS: IAM names are unique regardless of case, so case does not split a key", () => {
+  test("AWS: IAM principal names are unique regardless of case, so their case does not split a key", () => {
     const a = payload(awsManaged);
-    const b = payload({
-      ...awsManaged,
-      principal: { type: "user", name: "ALICE" },
-      permission: { type: "managed_policy", policy_arn: "arn:aws:iam::aws:policy/readonlyaccess" },
-    });
+    const b = payload({ ...awsManaged, principal: { type: "user", name: "ALICE" } });
     expect(accessKey(a)).toBe(accessKey(b));
   });
 

@@ -335,10 +335,54 @@ describe("repro: one access spelled two ways is one access", () => {
     expect((await h.row(byId.id)).pre_existing).toBe(false);
   });
 
-  test("AWS: principal and ARN case", async () => {
+  test("AWS: principal case is one access; a policy ARN in another case is another (absent) policy", async () => {
     const a = await h.submit(awsGrant("Carol", "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"));
-    const b = await h.submit(awsGrant("carol", "arn:aws:iam::aws:policy/amazondynamodbreadonlyaccess"));
+    const b = await h.submit(awsGrant("carol", "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"));
+    const c = await h.submit(awsGrant("carol", "arn:aws:iam::aws:policy/amazondynamodbreadonlyaccess"));
     expect((await h.row(a.id)).access_key).toBe((await h.row(b.id)).access_key);
+    expect((await h.row(c.id)).access_key).not.toBe((await h.row(a.id)).access_key);
+  });
+});
+
+// IAM resolves a policy ARN only as written (cloudsim too): "…/readonlyaccess" is no policy at all,
+// so its attach fails and its detach finds nothing. Found by the revocation model (seed 2033).
+describe("repro: a policy ARN spelled in another case is not the same access", () => {
+  test("an applied grant's obligation is not handed to a grant of the other spelling, which cannot remove it", async () => {
+    const arn = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+    const applied = await h.submit(awsGrant("alice", arn));
+    await h.run(applied.job);
+    expect(attached("alice")).toContain(arn);
+    // The other spelling is in flight (throttled) when the applied grant ends.
+    const other = await h.submit(awsGrant("alice", arn.toLowerCase()));
+    h.cloud.aws.faults.set({ rules: [{ action: "AttachUserPolicy", mode: "throttle" }] });
+    expect(await h.run(other.job)).toBeInstanceOf(RetryJobError);
+    await h.endNow(applied.id);
+    await runRevocation(applied.id);
+    h.cloud.aws.faults.reset();
+    expect(await h.run({ ...other.job, attempt: 1 })).toBeInstanceOf(GiveUpError); // NoSuchEntity
+    await runRevocation(other.id);
+    expect((await h.row(other.id)).revocation_status).toBe("REVOKED");
+    expect((await h.row(applied.id)).revocation_status).toBe("REVOKED"); // was SKIPPED, kept_for the other
+    expect(attached("alice")).not.toContain(arn); // was left behind
+  });
+
+  test("pre-existing access is not taken for ours because a grant of the other spelling is open", async () => {
+    const arn = "arn:aws:iam::aws:policy/AWSSupportAccess";
+    h.cloud.aws.seedUser("gina", { attachedPolicies: [arn] });
+    const other = await h.submit(awsGrant("gina", arn.toLowerCase()));
+    h.cloud.aws.faults.set({ rules: [{ action: "AttachUserPolicy", mode: "throttle" }] });
+    expect(await h.run(other.job)).toBeInstanceOf(RetryJobError); // its obligation is open
+    h.cloud.aws.faults.reset();
+    const same = await h.submit(awsGrant("gina", arn));
+    await h.run(same.job);
+    expect(await h.row(same.id)).toMatchObject({ status: "SUCCESS", pre_existing: true }); // was false
+    await h.endNow(same.id);
+    await h.endNow(other.id);
+    await h.run({ ...other.job, attempt: 1 });
+    await runRevocation(other.id);
+    await runRevocation(same.id);
+    expect((await h.row(same.id)).revocation_status).toBe("SKIPPED");
+    expect(attached("gina")).toContain(arn); // was removed: someone else's access
   });
 });
 

@@ -13,6 +13,7 @@ import { jobSchema } from "../../lib/queue/job.ts";
 import { waitReady } from "../../lib/queue/wait-ready.ts";
 import { DRIFT_REQUEST_KEY, driftSweepTask } from "../../lib/reconciler/drift-sweep.ts";
 import { reconcileTask } from "../../lib/reconciler/reconcile-task.ts";
+import { EPOCH_KEY } from "../../lib/reconciler/redis-epoch.ts";
 import { createRedis, redisTarget } from "../../lib/redis/connect.ts";
 import { runScheduler } from "../../lib/scheduler/run-scheduler.ts";
 import { VERSION } from "../../lib/version.ts";
@@ -92,6 +93,7 @@ async function main(): Promise<number> {
     batchLimit: config.SCHEDULER_BATCH_LIMIT,
     orphanSweepEveryMs: config.SCHEDULER_ORPHAN_SWEEP_MS,
     instrument: metrics.instrument,
+    redisLifeKey: EPOCH_KEY,
     extraTasks: [
       reconcileTask(
         {
