@@ -13,6 +13,8 @@ export interface AccessState {
   failedRevocations: string[];
   /** The row of ours that ended last (FAILED revocation first, then the latest REVOKED). */
   lastEnded: string | undefined;
+  /** ms since the latest REVOKED row of ours was revoked (database clock); null without one. */
+  sinceLastRevokedMs: number | null;
   /** Every request of ours that may have applied the access. */
   ownIds: string[];
 }
@@ -27,10 +29,12 @@ export async function accessState(sql: Db, accessKey: string): Promise<AccessSta
       active: boolean;
       due: boolean;
       revoked_at: Date | null;
+      since_revoked_ms: number | null;
     }[]
   >`
     SELECT correlation_id, status, pre_existing, revocation_status, revoked_at,
-           coalesce(revoke_at > now(), false) AS active, coalesce(revoke_at <= now(), false) AS due
+           coalesce(revoke_at > now(), false) AS active, coalesce(revoke_at <= now(), false) AS due,
+           (extract(epoch FROM now() - revoked_at) * 1000)::float8 AS since_revoked_ms
     FROM requests
     WHERE access_key = ${accessKey} AND pre_existing IS NOT NULL AND action = 'grant'`;
   const scheduled = rows.filter((r) => r.revocation_status === "SCHEDULED");
@@ -45,6 +49,7 @@ export async function accessState(sql: Db, accessKey: string): Promise<AccessSta
     activePreExisting: scheduled.filter((r) => r.active && r.pre_existing).map((r) => r.correlation_id),
     failedRevocations: failed.map((r) => r.correlation_id),
     lastEnded: failed[0]?.correlation_id ?? revoked[0]?.correlation_id,
+    sinceLastRevokedMs: revoked[0]?.since_revoked_ms ?? null,
     ownIds: rows.filter((r) => !r.pre_existing).map((r) => r.correlation_id),
   };
 }
@@ -68,6 +73,16 @@ export async function reopenObligation(sql: Db, id: string, detail: Json): Promi
     )
     SELECT 1 FROM upd`;
   return rows.length > 0;
+}
+
+/**
+ * Access is in the cloud that nothing of ours should hold, and the cloud cannot say whose it is,
+ * long after our revocation proved ours removed: recorded (it reaches the caller as
+ * drift.detected), but not removed — it may be someone else's, granted since.
+ */
+export async function recordUnattributedDrift(sql: Db, id: string, detail: Json): Promise<void> {
+  await sql`INSERT INTO request_events (correlation_id, kind, detail)
+            VALUES (${id}, 'DRIFT_DETECTED', ${json(sql, detail)})`;
 }
 
 /** The cloud no longer holds our access: revocations that had FAILED are proven done. */

@@ -46,27 +46,31 @@ export async function heirOf(sql: Db, accessKey: string, exceptId: string): Prom
   return row?.correlation_id;
 }
 
-/** SCHEDULED → REVOKED / FAILED / SKIPPED, once; the lease goes with it. */
+/**
+ * SCHEDULED → REVOKED / FAILED / SKIPPED, once; the lease goes with it. Returns how late the
+ * access ended after revoke_at, ms on the database clock (the one revoke_at was set by), or
+ * undefined when the revocation was not SCHEDULED any more.
+ */
 export async function finishRevocation(
   sql: Db,
   id: string,
   outcome: RevocationOutcome,
   detail: Json,
-): Promise<boolean> {
-  const rows = await sql`
+): Promise<{ lateMs: number } | undefined> {
+  const [row] = await sql<{ late_ms: number }[]>`
     WITH upd AS (
       UPDATE requests
       SET revocation_status = ${outcome}, updated_at = now(), lease_job = NULL, lease_until = NULL,
           revoked_at = CASE WHEN ${outcome} = 'REVOKED' THEN now() END,
           revocation_error = CASE WHEN ${outcome} = 'FAILED' THEN ${json(sql, detail)}::jsonb END
       WHERE correlation_id = ${id} AND revocation_status = 'SCHEDULED'
-      RETURNING correlation_id
+      RETURNING correlation_id, revoke_at
     ), ev AS (
       INSERT INTO request_events (correlation_id, kind, from_status, to_status, detail)
       SELECT correlation_id, 'REVOCATION', 'SCHEDULED', ${outcome}, ${json(sql, detail)} FROM upd
     )
-    SELECT 1 FROM upd`;
-  return rows.length > 0;
+    SELECT coalesce(greatest(extract(epoch FROM now() - revoke_at) * 1000, 0), 0)::float8 AS late_ms FROM upd`;
+  return row === undefined ? undefined : { lateMs: row.late_ms };
 }
 
 /**

@@ -59,8 +59,18 @@ describe("conditional transitions", () => {
     expect(await markSucceeded(api.db.sql, done, {}, {})).toBeUndefined();
     expect((await snapshot(done))?.status).toBe("FAILED");
     const ok = await row("status = 'SUCCESS', completed_at = now()");
-    expect(await markFailed(api.db.sql, ok, { code: "late" })).toBeUndefined();
+    expect(await markFailed(api.db.sql, ok, { code: "late" }, "late-job")).toBeUndefined();
     expect(await snapshot(ok)).toMatchObject({ status: "SUCCESS", error_details: null });
+  });
+
+  test("only the chain holding the lease may fail a row: a replaced chain cannot end its successor's work", async () => {
+    const id = await row(
+      "status = 'PROCESSING', lease_job = 'new-chain', lease_until = now() + interval '1 minute'",
+    );
+    expect(await markFailed(api.db.sql, id, { code: "Throttling" }, "old-chain")).toBeUndefined();
+    expect((await snapshot(id))?.status).toBe("PROCESSING");
+    expect((await markFailed(api.db.sql, id, { code: "Throttling" }, "new-chain")) !== undefined).toBe(true);
+    expect((await snapshot(id))?.status).toBe("FAILED");
   });
 
   test("the ownership decision is taken once: a second decision returns the first", async () => {

@@ -121,12 +121,15 @@ export async function markSucceeded(
 /**
  * → FAILED. A grant whose obligation is open keeps it: its end moves to now, so the
  * compensating revoke is due at once (the cloud may have applied the access whatever the answer
- * said). Returns the row's revocation state after the change, or undefined when it was final.
+ * said). Only the job chain holding the row's lease (`jobId`), or any while none holds it, may
+ * fail it: a chain the reconciler replaced must not end a row its successor is carrying out.
+ * Returns the row's revocation state after the change, or undefined when nothing changed.
  */
 export async function markFailed(
   sql: Db,
   id: string,
   errorDetails: Json,
+  jobId: string,
 ): Promise<{ revoke_at: Date | null; revocation_status: string | null } | undefined> {
   const [row] = await sql<{ revoke_at: Date | null; revocation_status: string | null }[]>`
     WITH prev AS (SELECT status FROM requests WHERE correlation_id = ${id}),
@@ -136,6 +139,7 @@ export async function markFailed(
           lease_job = NULL, lease_until = NULL,
           revoke_at = CASE WHEN revocation_status = 'SCHEDULED' THEN least(revoke_at, now()) ELSE revoke_at END
       WHERE correlation_id = ${id} AND status IN ('PENDING', 'PROCESSING')
+        AND (lease_job IS NULL OR lease_job = ${jobId} OR lease_until < now())
       RETURNING correlation_id, revoke_at, revocation_status
     ), ev AS (
       INSERT INTO request_events (correlation_id, kind, from_status, to_status, detail)

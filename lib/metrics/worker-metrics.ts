@@ -2,12 +2,21 @@ import { Counter, Histogram } from "prom-client";
 import { BUCKETS, type Registry } from "./registry.ts";
 
 export type RevocationOutcome = "REVOKED" | "SKIPPED" | "FAILED";
-export type DriftCheckOutcome = "skipped" | "in_line" | "drift_detected" | "drift_missing" | "confirmed_gone";
+export type DriftCheckOutcome =
+  | "skipped"
+  | "in_line"
+  | "drift_detected"
+  | "drift_unattributed"
+  | "drift_missing"
+  | "confirmed_gone";
 
 /** What the worker code tells the metrics (lib/worker: one line at each point that matters). */
 export interface WorkerMetrics {
-  /** A grant's revocation obligation ended; `revokeAt` is when the access had to end. */
-  revocationFinished(provider: string, outcome: RevocationOutcome, revokeAt: Date | null): void;
+  /**
+   * A grant's revocation obligation ended; `lateMs` is how long after revoke_at the access was
+   * proven removed (REVOKED), on the database clock, the one revoke_at was set by.
+   */
+  revocationFinished(provider: string, outcome: RevocationOutcome, lateMs: number | null): void;
   /** The drift sweep's look at one access, and what it found. */
   driftChecked(provider: string, outcome: DriftCheckOutcome): void;
 }
@@ -17,20 +26,17 @@ const CHECKS: readonly DriftCheckOutcome[] = [
   "skipped",
   "in_line",
   "drift_detected",
+  "drift_unattributed",
   "drift_missing",
   "confirmed_gone",
 ];
 
 /**
  * csecbridge_revocations_total{provider, outcome}, csecbridge_revocation_lateness_seconds{provider}
- * (how long after revoke_at the access was proven removed: REVOKED only, by this worker's clock,
+ * (how long after revoke_at the access was proven removed: REVOKED only, on the database clock,
  * 0 when early) and csecbridge_drift_checks_total{provider, outcome}.
  */
-export function workerMetrics(
-  registry: Registry,
-  providers: readonly string[],
-  now = Date.now,
-): WorkerMetrics {
+export function workerMetrics(registry: Registry, providers: readonly string[]): WorkerMetrics {
   const revocations = new Counter({
     name: "csecbridge_revocations_total",
     help: "Revocation obligations ended: REVOKED (access removed), SKIPPED (pre-existing or handed to an overlapping grant), FAILED (permanent error; the drift sweep keeps watching).",
@@ -56,11 +62,9 @@ export function workerMetrics(
     lateness.zero({ provider });
   }
   return {
-    revocationFinished(provider, outcome, revokeAt) {
+    revocationFinished(provider, outcome, lateMs) {
       revocations.inc({ provider, outcome });
-      if (outcome === "REVOKED" && revokeAt !== null) {
-        lateness.observe({ provider }, Math.max(0, (now() - revokeAt.getTime()) / 1000));
-      }
+      if (outcome === "REVOKED" && lateMs !== null) lateness.observe({ provider }, lateMs / 1000);
     },
     driftChecked(provider, outcome) {
       checks.inc({ provider, outcome });

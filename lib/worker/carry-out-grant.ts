@@ -113,7 +113,12 @@ async function failWithoutCloud(
   row: ClaimedRow,
   details: { code: string; message: string },
 ): Promise<void> {
-  const failed = await markFailed(deps.sql, row.correlation_id, { ...details, provider: row.cloud_provider });
+  const failed = await markFailed(
+    deps.sql,
+    row.correlation_id,
+    { ...details, provider: row.cloud_provider },
+    row.lease_job ?? "",
+  );
   await afterChange(deps, row, failed?.revocation_status === "SCHEDULED" ? failed.revoke_at : null);
   log.warn(
     { error_details: details, obligation: failed?.revocation_status === "SCHEDULED" },

@@ -36,7 +36,7 @@ export async function carryOutRevokeRequest(
       message: `handled ${row.attempts - 1} times without an answer`,
       provider: row.cloud_provider,
     };
-    await markFailed(deps.sql, row.correlation_id, details);
+    await markFailed(deps.sql, row.correlation_id, details, job.id);
     await afterChange(deps, row);
     return;
   }

@@ -68,6 +68,21 @@ describe("drift check", () => {
     expect(attached("alice")).not.toContain(arn);
   });
 
+  test("AWS: access that reappears long after our revocation may be someone else's: reported, never removed", async () => {
+    const arn = "arn:aws:iam::aws:policy/AWSSupportAccess";
+    const id = await revoked("carol", arn);
+    await attachByHand("carol", arn); // an administrator grants it for good, an hour later
+    await h.api.db
+      .sql`UPDATE requests SET revoked_at = now() - interval '1 hour' WHERE correlation_id = ${id}`;
+    expect(await checkAccess(h.deps("aws", { driftRevokeAgainMs: 900_000 }), log, await rowOf(id))).toBe(
+      "drift_unattributed",
+    );
+    expect((await h.row(id)).revocation_status).toBe("REVOKED");
+    expect(await h.events(id)).toContain("DRIFT_DETECTED");
+    expect(attached("carol")).toContain(arn);
+    await detachByHand("carol", arn);
+  });
+
   test("a FAILED revocation is retried by the sweep once the cloud lets it", async () => {
     const arn = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess";
     const { id, job } = await h.submit(awsGrant("bob", arn));

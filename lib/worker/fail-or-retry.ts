@@ -53,7 +53,7 @@ export async function failOrRetry(
     log.warn({ err, attempt: job.attempt, delay_ms: delayMs }, "transient failure; will retry");
     throw new RetryJobError(String(details.code), delayMs, { cause: err });
   }
-  const failed = await markFailed(deps.sql, row.correlation_id, details);
+  const failed = await markFailed(deps.sql, row.correlation_id, details, job.id);
   await afterChange(deps, row, failed?.revocation_status === "SCHEDULED" ? failed.revoke_at : null);
   log.error(
     {

@@ -20,7 +20,7 @@ import type { WorkerDeps } from "./worker-deps.ts";
 type Step =
   | { kind: "none" }
   | { kind: "not_due" }
-  | { kind: "done"; outcome: "REVOKED" | "SKIPPED" }
+  | { kind: "done"; outcome: "REVOKED" | "SKIPPED"; lateMs?: number }
   | { kind: "failed"; err: ProviderError; details: Record<string, unknown> }
   | { kind: "retry"; err: ProviderError; attempts: number };
 
@@ -75,8 +75,10 @@ export async function revokeGrant(deps: WorkerDeps, log: Logger, job: Job, first
           resolved: resolvedOf(row),
           ownCorrelationIds: await ownCorrelationIds(tx, row.access_key),
         });
-        await finishRevocation(tx, row.correlation_id, "REVOKED", { already_gone: result.alreadyGone });
-        return { kind: "done", outcome: "REVOKED" };
+        const done = await finishRevocation(tx, row.correlation_id, "REVOKED", {
+          already_gone: result.alreadyGone,
+        });
+        return { kind: "done", outcome: "REVOKED", ...(done ? { lateMs: done.lateMs } : {}) };
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
         if (err.retryable) return { kind: "retry", err, attempts: row.revocation_attempts + 1 };
@@ -102,11 +104,11 @@ export async function revokeGrant(deps: WorkerDeps, log: Logger, job: Job, first
       return;
     }
     case "done":
-      deps.metrics?.revocationFinished(claim.cloud_provider, step.outcome, claim.revoke_at);
+      deps.metrics?.revocationFinished(claim.cloud_provider, step.outcome, step.lateMs ?? null);
       await afterChange(deps, claim);
       return log.info({ outcome: step.outcome }, "revocation done");
     case "failed":
-      deps.metrics?.revocationFinished(claim.cloud_provider, "FAILED", claim.revoke_at);
+      deps.metrics?.revocationFinished(claim.cloud_provider, "FAILED", null);
       await afterChange(deps, claim);
       log.error(
         { err: step.err, error_details: step.details },

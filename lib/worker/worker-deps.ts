@@ -26,6 +26,11 @@ export interface WorkerDeps {
    * (`attempts_exhausted`): what ends a job that crashes its worker every time.
    */
   maxHandlings: number;
+  /**
+   * Where the cloud cannot say who applied an access (AWS), how long after our revocation the drift
+   * sweep still takes access it finds for ours and removes it again; later, it is only reported.
+   */
+  driftRevokeAgainMs: number;
   /** Revocation and drift-check outcomes for /metrics; optional where tests build deps. */
   metrics?: WorkerMetrics;
 }

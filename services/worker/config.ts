@@ -23,6 +23,11 @@ export const workerEnv = {
   WORKER_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
   /** Handlings of one request, over every job that carried it, before it is FAILED (attempts_exhausted). */
   WORKER_MAX_HANDLINGS: z.coerce.number().int().min(1).max(1000).default(20),
+  /**
+   * AWS cannot say who attached a policy: for this long after our revocation the drift sweep
+   * still removes access it finds again (a late write of ours); later, it only reports it.
+   */
+  DRIFT_REVOKE_AGAIN_MS: z.coerce.number().int().min(0).max(86_400_000).default(900_000),
   /** Revocations retry transient errors without end: first delay, and the cap of the backoff. */
   REVOCATION_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
   REVOCATION_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),

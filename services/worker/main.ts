@@ -81,6 +81,7 @@ async function main(): Promise<number> {
     revocationBackoff: { baseMs: config.REVOCATION_BACKOFF_BASE_MS, maxMs: config.REVOCATION_BACKOFF_MAX_MS },
     leaseMs: config.leaseMs,
     maxHandlings: config.WORKER_MAX_HANDLINGS,
+    driftRevokeAgainMs: config.DRIFT_REVOKE_AGAIN_MS,
     metrics: workerMetrics(registry, [config.provider]),
   };
   const consumer = startConsumer({

@@ -70,7 +70,7 @@ describe("the outbox trigger", () => {
 
   test("FAILED, SKIPPED, DRIFT_MISSING, EXTENDED and EXPIRY_NOTICE", async () => {
     const failed = await newRequest();
-    await markFailed(db.sql, failed, { code: "NoSuchEntity" });
+    await markFailed(db.sql, failed, { code: "NoSuchEntity" }, "j");
     expect(await outbox(failed)).toEqual(["request.failed"]);
     const skipped = await newRequest();
     await claimForProcessing(db.sql, skipped, "j", 60_000);
