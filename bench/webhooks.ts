@@ -106,6 +106,7 @@ const webhooksEnv = (policy: string) => ({
   BENCH_WEBHOOK_SECRET: SECRET,
   WEBHOOKS_ALLOW_PRIVATE: "1",
   NODE_ENV: "production",
+  METRICS_PORT: "0",
 });
 
 async function pipelineRun(

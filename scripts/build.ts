@@ -1,5 +1,6 @@
 // `bun run build`: one self-contained executable per service in dist/ (bun build --compile):
-// dist/csecbridge-api, -worker, -scheduler, -migrate, -cloudsim, and -ui once services/ui exists.
+// dist/csecbridge-<service> for every services/<service>/main.ts (api, worker, scheduler, webhooks,
+// migrate, ui, cloudsim, webhook-sink).
 // Migrations, Lua scripts and the API reference bundle are imported as text or files, so they
 // are embedded; the binaries need no Bun, no node_modules and no source tree.
 //

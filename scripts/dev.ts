@@ -2,10 +2,12 @@
 // local ones under .dev/ when they do not), migrates, then runs every service with readable,
 // interleaved logs. Ctrl-C stops everything gracefully.
 //
-// Every port comes from a setting, or is the usual one when free, or any free one: PORT (API,
-// 8080), CLOUDSIM_AWS_PORT (4566), CLOUDSIM_AZURE_PORT (4567), AWS_WORKER_METRICS_PORT (9464),
-// AZURE_WORKER_METRICS_PORT (9465), SCHEDULER_METRICS_PORT (9466), UI_PORT (8081, the dashboard),
-// WEBHOOK_SINK_PORT (4570, the dev webhook receiver). Each stack keeps its own files (the simulator's CA, stack.json with every URL) under
+// Every port comes from a setting, or is the usual one when free, or any free one, and never one
+// another running stack chose (scripts/dev-ports.ts): PORT (API, 8080), CLOUDSIM_AWS_PORT (4566),
+// CLOUDSIM_AZURE_PORT (4567), AWS_WORKER_METRICS_PORT (9464), AZURE_WORKER_METRICS_PORT (9465),
+// SCHEDULER_METRICS_PORT (9466), WEBHOOKS_METRICS_PORT (9467), UI_PORT (8081, the dashboard),
+// UI_METRICS_PORT (9468), WEBHOOK_SINK_PORT (4570, the dev webhook receiver). Each stack keeps its
+// own files (the simulator's CA, its policy file, stack.json with every URL) under
 // .dev/<DEV_STACK>/ (default: port-<PORT>), so two stacks run side by side: give the second
 // another PORT, and its own DATABASE_URL and REDIS_KEY_PREFIX if they must not share data.
 import { randomBytes } from "node:crypto";
@@ -17,6 +19,7 @@ import {
   DEFAULT_CLIENT_SECRET,
   DEFAULT_TENANT_ID,
 } from "../services/cloudsim/sim/azure/index.ts";
+import { choosePorts } from "./dev-ports.ts";
 import { prettyLine } from "./pretty-log.ts";
 
 const root = resolve(import.meta.dir, "..");
@@ -28,51 +31,29 @@ env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/csecbridge";
 env.REDIS_URL ??= "redis://127.0.0.1:6379";
 env.NODE_ENV ??= "development";
 
-/** Free to bind on every interface (what the services do)? */
-function portFree(port: number): boolean {
-  try {
-    Bun.listen({ hostname: "0.0.0.0", port, socket: { data() {} } }).stop(true);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function anyFreePort(): number {
-  const s = Bun.listen({ hostname: "0.0.0.0", port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
-}
-
-const taken = new Set<number>();
-/** The port a setting names (0: any free one), else `usual` when free, else any free port. */
-function portFor(setting: string, usual: number): number {
-  const given = env[setting];
-  let port: number;
-  if (given !== undefined && given !== "") {
-    port = Number(given);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      console.error(`[dev] ${setting}: not a port: ${given}`);
-      process.exit(2);
-    }
-    if (port === 0) port = anyFreePort();
-  } else port = portFree(usual) && !taken.has(usual) ? usual : anyFreePort();
-  while (taken.has(port)) port = anyFreePort();
-  taken.add(port);
-  return port;
-}
-
-const ports = {
-  api: portFor("PORT", 8080),
-  cloudsimAws: portFor("CLOUDSIM_AWS_PORT", 4566),
-  cloudsimAzure: portFor("CLOUDSIM_AZURE_PORT", 4567),
-  awsWorkerMetrics: portFor("AWS_WORKER_METRICS_PORT", 9464),
-  azureWorkerMetrics: portFor("AZURE_WORKER_METRICS_PORT", 9465),
-  schedulerMetrics: portFor("SCHEDULER_METRICS_PORT", 9466),
-  ui: portFor("UI_PORT", 8081),
-  webhookSink: portFor("WEBHOOK_SINK_PORT", 4570),
-};
+// Every port of this stack, claimed so that a stack started at the same moment never takes one
+// of them before this one binds it (scripts/dev-ports.ts).
+const chosen = await choosePorts(
+  {
+    api: { setting: "PORT", usual: 8080 },
+    cloudsimAws: { setting: "CLOUDSIM_AWS_PORT", usual: 4566 },
+    cloudsimAzure: { setting: "CLOUDSIM_AZURE_PORT", usual: 4567 },
+    awsWorkerMetrics: { setting: "AWS_WORKER_METRICS_PORT", usual: 9464 },
+    azureWorkerMetrics: { setting: "AZURE_WORKER_METRICS_PORT", usual: 9465 },
+    schedulerMetrics: { setting: "SCHEDULER_METRICS_PORT", usual: 9466 },
+    webhooksMetrics: { setting: "WEBHOOKS_METRICS_PORT", usual: 9467 },
+    ui: { setting: "UI_PORT", usual: 8081 },
+    uiMetrics: { setting: "UI_METRICS_PORT", usual: 9468 },
+    webhookSink: { setting: "WEBHOOK_SINK_PORT", usual: 4570 },
+  },
+  env,
+  join(devDir, "claims"),
+).catch((err: unknown) => {
+  console.error(`[dev] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(2);
+});
+const ports = chosen.ports;
+process.on("exit", chosen.release);
 const stackName = (env.DEV_STACK ?? `port-${ports.api}`).replace(/[^A-Za-z0-9._-]/g, "_");
 const stackDir = join(devDir, stackName);
 mkdirSync(stackDir, { recursive: true });
@@ -318,6 +299,7 @@ start("api", ["bun", "services/api/main.ts"], true, apiEnv);
 start("webhooks", ["bun", "services/webhooks/main.ts"], true, {
   DEV_WEBHOOK_SECRET: webhookSecret,
   WEBHOOKS_ALLOW_PRIVATE: "1",
+  METRICS_PORT: String(ports.webhooksMetrics),
 });
 start("scheduler", ["bun", "services/scheduler/main.ts"], true, {
   METRICS_PORT: String(ports.schedulerMetrics),
@@ -334,6 +316,7 @@ start("azure-worker", ["bun", "services/worker/main.ts", "--provider", "azure"],
 start("ui", ["bun", "services/ui/main.ts"], true, {
   PORT: String(ports.ui),
   API_URL: `http://127.0.0.1:${ports.api}`,
+  METRICS_PORT: String(ports.uiMetrics),
 });
 
 const urls = {
@@ -345,6 +328,8 @@ const urls = {
     awsWorker: `http://127.0.0.1:${ports.awsWorkerMetrics}/metrics`,
     azureWorker: `http://127.0.0.1:${ports.azureWorkerMetrics}/metrics`,
     scheduler: `http://127.0.0.1:${ports.schedulerMetrics}/metrics`,
+    webhooks: `http://127.0.0.1:${ports.webhooksMetrics}/metrics`,
+    ui: `http://127.0.0.1:${ports.uiMetrics}/metrics`,
   },
   ...(realCloud
     ? {}
@@ -363,7 +348,8 @@ writeFileSync(join(stackDir, "stack.json"), `${JSON.stringify(urls, null, 2)}\n`
 console.log(`[dev] stack "${stackName}" (.dev/${stackName}/stack.json):
   API            ${urls.api}   reference ${urls.apiReference}
   metrics        api ${urls.metrics.api}, aws-worker ${urls.metrics.awsWorker},
-                 azure-worker ${urls.metrics.azureWorker}, scheduler ${urls.metrics.scheduler}${
+                 azure-worker ${urls.metrics.azureWorker}, scheduler ${urls.metrics.scheduler},
+                 webhooks ${urls.metrics.webhooks}, dashboard ${urls.metrics.ui}${
                    realCloud
                      ? ""
                      : `\n  cloudsim       ${urls.cloudsim?.aws} (IAM), ${urls.cloudsim?.azure} (ARM + Entra)`

@@ -1,10 +1,10 @@
 import type { z } from "zod";
 import { type FieldIssue, ValidationError } from "../errors/http-errors.ts";
-import { FIELD_ORDER, filtersFromQuery, type ListFilters, SET_FIELDS } from "../requests/list-filters.ts";
+import { filtersFromQuery, type ListFilters, listFiltersQuerySchema } from "../requests/list-filters.ts";
 import { fieldIssues } from "../schemas/issues.ts";
 
 /** Every query parameter a filter may use: `provider`, `provider_not`, `from`, `text`, ... */
-const FILTER_KEYS = new Set<string>([...FIELD_ORDER, ...Object.keys(SET_FIELDS).map((f) => `${f}_not`)]);
+const FILTER_KEYS = new Set<string>(Object.keys(listFiltersQuerySchema.shape));
 
 /**
  * Filters and the endpoint's own parameters (`own`: limit and cursor, format, ...) from a query

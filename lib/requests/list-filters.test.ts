@@ -1,10 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { z } from "zod";
 import {
   ACTION_VALUES,
   filtersFromQuery,
   filtersToQuery,
   type ListFilters,
+  listFiltersQuerySchema,
   listFiltersSchema,
   PROVIDER_VALUES,
   principalCandidates,
@@ -122,6 +124,34 @@ describe("filtersToQuery / filtersFromQuery", () => {
     ]);
     const neg = filtersFromQuery("provider_not=gcp");
     expect(neg.ok ? [] : neg.issues.map((i) => i.pointer)).toEqual(["/provider_not"]);
+  });
+});
+
+describe("listFiltersQuerySchema", () => {
+  /** A query string as the schema sees it: array fields get every value, others the one value. */
+  const asObject = (q: URLSearchParams) =>
+    Object.fromEntries(
+      [...new Set(q.keys())].map((k) => {
+        const field = listFiltersQuerySchema.shape[k];
+        const isArray = field instanceof z.ZodOptional && field.unwrap() instanceof z.ZodArray;
+        return [k, isArray ? q.getAll(k) : q.get(k)];
+      }),
+    );
+
+  test("names every parameter filtersToQuery writes, and nothing else", () => {
+    const written = new Set(filtersToQuery(FULL).keys());
+    for (const set of ["provider", "status", "revocation_status", "action"] as const) {
+      for (const k of [set, `${set}_not`]) written.add(k);
+    }
+    expect(new Set(Object.keys(listFiltersQuerySchema.shape))).toEqual(written);
+  });
+
+  test("accepts the canonical query of the full filter, and refuses a bad value", () => {
+    const q = filtersToQuery(FULL);
+    expect(listFiltersQuerySchema.safeParse(asObject(q)).error?.issues ?? []).toEqual([]);
+    expect(listFiltersQuerySchema.safeParse({ status: ["DONE"] }).success).toBe(false);
+    expect(listFiltersQuerySchema.safeParse({ from: "yesterday" }).success).toBe(false);
+    expect(listFiltersQuerySchema.safeParse({ stuck: "yes" }).success).toBe(false);
   });
 });
 

@@ -136,6 +136,68 @@ export function filtersToQuery(filters: ListFilters): URLSearchParams {
   return q;
 }
 
+/**
+ * The filters' query parameters as one zod object (`provider`, `provider_not`, …, `text`): the
+ * parameters GET /api/v1/requests and its export accept besides their own (lib/http/list-query.ts
+ * refuses any other), and what the OpenAPI document lists. Built from the fields above, so it
+ * names exactly what `filtersToQuery` writes. It describes the canonical form; `filtersFromQuery`
+ * also takes comma-separated sets and values in any case, and stays the one that decides (422).
+ */
+const filterQueryShape: Record<string, z.ZodType> = {
+  ...Object.fromEntries(
+    (Object.entries(SET_FIELDS) as [SetField, readonly [string, ...string[]]][]).flatMap(
+      ([field, allowed]) => [
+        [
+          field,
+          z
+            .array(z.enum(allowed))
+            .min(1)
+            .optional()
+            .describe(`Any of these ${field} values (repeat the key)`),
+        ],
+        [
+          `${field}_not`,
+          z
+            .array(z.enum(allowed))
+            .min(1)
+            .optional()
+            .describe(`None of these ${field} values (repeat the key)`),
+        ],
+      ],
+    ),
+  ),
+  ...Object.fromEntries(
+    INSTANT_FIELDS.map((field) => [
+      field,
+      z.iso
+        .datetime({ offset: true })
+        .optional()
+        .describe(
+          field.startsWith("expires")
+            ? `expires_at ${field === "expires_from" ? "at or after" : "before"} this instant (RFC 3339)`
+            : `received_at ${field === "from" ? "at or after" : "before"} this instant (RFC 3339)`,
+        ),
+    ]),
+  ),
+  stuck: z
+    .enum(["true"])
+    .optional()
+    .describe(`PENDING or PROCESSING and unchanged for ${STUCK_AFTER_MINUTES} minutes`),
+  ...Object.fromEntries(
+    LIST_FIELDS.map((field) => [
+      field,
+      values
+        .optional()
+        .describe(
+          field === "text"
+            ? "Every phrase occurs in the ticket, the principal or the justification (repeat the key)"
+            : `Any of these ${field} values (repeat the key)`,
+        ),
+    ]),
+  ),
+};
+export const listFiltersQuerySchema = z.object(filterQueryShape);
+
 export type FiltersFromQueryResult = { ok: true; filters: ListFilters } | { ok: false; issues: FieldIssue[] };
 
 /**

@@ -52,6 +52,17 @@ export const deliveriesPageSchema = z.object({
 
 export type DeliveriesPage = z.infer<typeof deliveriesPageSchema>;
 
+/** The path of POST /api/v1/webhooks/deliveries/{id}/redeliver: the route validates with it. */
+export const deliveryIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "delivery id must be a UUID")
+    .meta({
+      description: "A delivery's id (= its webhook-id), from GET /api/v1/webhooks/deliveries",
+      example: "7c0e5a4d-2b1f-4e3a-9d8c-6b5a4f3e2d1c",
+    }),
+});
+
 /** POST /api/v1/webhooks/deliveries/{id}/redeliver → 202 */
 export const redeliverResponseSchema = z.object({
   id: z.uuid(),

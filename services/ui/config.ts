@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { baseEnv, parseEnv } from "../../lib/config/env.ts";
+import { baseEnv, metricsEnv, parseEnv } from "../../lib/config/env.ts";
 
-const uiEnv = {
+export const uiEnv = {
   ...baseEnv,
+  ...metricsEnv,
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   HOST: z.string().min(1).default("0.0.0.0"),
   /** Where /api/* is passed on to: the API service. */

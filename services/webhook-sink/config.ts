@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { baseEnv, parseEnv } from "../../lib/config/env.ts";
 
-const sinkEnv = {
+export const sinkEnv = {
   ...baseEnv,
   WEBHOOK_SINK_HOST: z.string().min(1).default("127.0.0.1"),
   WEBHOOK_SINK_PORT: z.coerce.number().int().min(0).max(65535).default(4570),

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { baseEnv, ConfigError, databaseEnv, isoDuration, parseEnv, redisEnv } from "../../lib/config/env.ts";
+import {
+  baseEnv,
+  ConfigError,
+  databaseEnv,
+  isoDuration,
+  metricsEnv,
+  parseEnv,
+  redisEnv,
+} from "../../lib/config/env.ts";
 import { resolveSigners, type WebhookDirectory } from "../../lib/webhooks/directory.ts";
 
 const ms = (min: number, max: number, fallback: number) =>
@@ -9,6 +17,7 @@ export const webhooksEnv = {
   ...baseEnv,
   ...databaseEnv,
   ...redisEnv,
+  ...metricsEnv,
   /** The policy file: each client's endpoints, events and signing-secret names (docs/webhooks.md). */
   POLICY_FILE: z.string().optional(),
   /** Deliveries in flight per process (each endpoint also has its own `max_in_flight`). */

@@ -1,23 +1,36 @@
 import { readFileSync } from "node:fs";
+import { answerStandardFlags } from "../../lib/cli/standard-flags.ts";
 import { ConfigError } from "../../lib/config/env.ts";
 import { createSql } from "../../lib/db/connect.ts";
 import { assertMigrated, UnmigratedDatabaseError } from "../../lib/db/migrate.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
+import { dependencyMetrics } from "../../lib/metrics/dependency-metrics.ts";
+import { startOpsServerOrWarn } from "../../lib/metrics/ops-server.ts";
+import { createRegistry } from "../../lib/metrics/registry.ts";
 import { loadPolicyFile } from "../../lib/policy/load.ts";
 import { checkRedisPolicy } from "../../lib/queue/check-redis-policy.ts";
 import { startConsumer } from "../../lib/queue/consumer.ts";
 import { createRedis } from "../../lib/redis/connect.ts";
 import { runTasks } from "../../lib/scheduler/run-scheduler.ts";
+import { VERSION } from "../../lib/version.ts";
 import { handleDeliveryJob } from "../../lib/webhooks/deliver.ts";
 import { type DeliveryJob, parseDeliveryJob, WEBHOOK_QUEUE } from "../../lib/webhooks/delivery-job.ts";
 import { webhookDirectory } from "../../lib/webhooks/directory.ts";
 import { dispatchTask, expiryNoticeTask, promoteWebhookRetriesTask } from "../../lib/webhooks/dispatch.ts";
 import { migrations } from "../../migrations/index.ts";
-import { loadSigners, loadWebhooksConfig, type WebhooksConfig } from "./config.ts";
+import { loadSigners, loadWebhooksConfig, type WebhooksConfig, webhooksEnv } from "./config.ts";
 
 const SERVICE = "csecbridge-webhooks";
 
 async function main(): Promise<number> {
+  const program = {
+    name: SERVICE,
+    summary:
+      "signed callbacks: dispatches the PostgreSQL outbox onto queue:webhooks and delivers it to the callers' endpoints",
+    usage: [SERVICE],
+    env: webhooksEnv,
+  };
+  if (answerStandardFlags(process.argv, program)) return 0;
   let config: WebhooksConfig;
   let signers: ReturnType<typeof loadSigners>;
   let directory: ReturnType<typeof webhookDirectory>;
@@ -30,7 +43,7 @@ async function main(): Promise<number> {
     console.error(`${SERVICE}: ${err instanceof ConfigError ? err.message : (err as Error).message}`);
     return 2;
   }
-  const log = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const log = createLogger({ service: SERVICE, level: config.LOG_LEVEL, version: VERSION });
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
@@ -132,14 +145,33 @@ async function main(): Promise<number> {
     ],
     { log, clock: Date.now, intervalMs: config.WEBHOOKS_DISPATCH_INTERVAL_MS },
   );
-  log.info({ concurrency: config.WEBHOOKS_CONCURRENCY }, "webhooks service started");
+  const registry = createRegistry(SERVICE, VERSION);
+  const probe = dependencyMetrics(registry, { sql, redis });
+  const ops = startOpsServerOrWarn(
+    {
+      hostname: config.METRICS_HOST,
+      port: config.METRICS_PORT,
+      registry,
+      details: async () => ({ dependencies: await probe() }),
+    },
+    log,
+  );
+  log.info(
+    { concurrency: config.WEBHOOKS_CONCURRENCY, metrics_port: ops?.port ?? null },
+    "webhooks service started",
+  );
 
   const signal = await signalled;
   setTimeout(() => process.exit(1), config.SHUTDOWN_DEADLINE_MS + 5000).unref();
   log.info({ signal }, "stopping: no new deliveries, finishing in-flight ones");
   await tasks.stop();
   const result = await consumer.stop(config.SHUTDOWN_DEADLINE_MS);
-  await Promise.allSettled([sql.end({ timeout: 5 }), deliverySql.end({ timeout: 5 }), redis.quit()]);
+  await Promise.allSettled([
+    sql.end({ timeout: 5 }),
+    deliverySql.end({ timeout: 5 }),
+    redis.quit(),
+    ops?.stop(),
+  ]);
   log.info(result, "webhooks service stopped");
   log.flush();
   return 0;

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Webhook } from "standardwebhooks";
 import { type Built, build, services } from "../../scripts/build.ts";
 import { createEmptyDatabaseName, createTestDatabase, type TestDatabase } from "../helpers/db.ts";
+import { newSecret } from "../helpers/receiver.ts";
 import { createTestRedis, type TestRedis } from "../helpers/redis.ts";
 import { waitUntil } from "../helpers/spawn-service.ts";
 import { freePort } from "../helpers/throwaway.ts";
@@ -46,8 +48,16 @@ describe("compiled binaries (bun build --compile)", () => {
   const output = async (p: ReturnType<typeof run>) =>
     `${await new Response(p.stdout).text()}${await new Response(p.stderr).text()}`;
 
-  /** Starts a long-running binary, waits for `url` to answer 200, then SIGTERM must exit 0. */
-  async function serveThenStop(service: string, env: Record<string, string>, urls: string[]) {
+  /**
+   * Starts a long-running binary, waits for each of `urls` to answer 200, runs `whileUp`, then
+   * SIGTERM must exit 0.
+   */
+  async function serveThenStop(
+    service: string,
+    env: Record<string, string>,
+    urls: string[],
+    whileUp?: () => Promise<void>,
+  ) {
     const proc = run(service, [], env);
     try {
       for (const url of urls) {
@@ -58,6 +68,7 @@ describe("compiled binaries (bun build --compile)", () => {
           },
         );
       }
+      await whileUp?.();
       proc.kill("SIGTERM");
       const code = await proc.exited;
       expect({ service, code }).toEqual({ service, code: 0 });
@@ -146,6 +157,97 @@ describe("compiled binaries (bun build --compile)", () => {
           METRICS_HOST: "127.0.0.1",
         },
         [`http://127.0.0.1:${port}/healthz`, `http://127.0.0.1:${port}/metrics`],
+      );
+    },
+    async webhooks() {
+      const port = freePort();
+      // The policy names a signing secret; the binary must read the file and the secret to start.
+      const policy = join(dir, "webhooks-policy.yaml");
+      writeFileSync(
+        policy,
+        [
+          "clients:",
+          "  ci:",
+          "    webhooks:",
+          '      endpoints: [{ url: "https://hooks.ci.example/" }]',
+          "      events: [request.succeeded]",
+          "      secrets: [{ env: CI_WEBHOOK_SECRET }]",
+          "",
+        ].join("\n"),
+      );
+      await serveThenStop(
+        "webhooks",
+        {
+          DATABASE_URL: db.url,
+          REDIS_URL: r.url,
+          REDIS_KEY_PREFIX: r.prefix,
+          POLICY_FILE: policy,
+          CI_WEBHOOK_SECRET: newSecret(),
+          METRICS_PORT: String(port),
+          METRICS_HOST: "127.0.0.1",
+        },
+        [`http://127.0.0.1:${port}/healthz`, `http://127.0.0.1:${port}/metrics`],
+      );
+    },
+    async ui() {
+      const port = freePort();
+      const metrics = freePort();
+      const base = `http://127.0.0.1:${port}`;
+      await serveThenStop(
+        "ui",
+        {
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          API_URL: "http://127.0.0.1:9", // nothing there: the dashboard itself needs no API to be served
+          METRICS_PORT: String(metrics),
+          METRICS_HOST: "127.0.0.1",
+        },
+        [`${base}/healthz`, `http://127.0.0.1:${metrics}/metrics`],
+        async () => {
+          // The page and its bundle are embedded in the binary.
+          const page = await (await fetch(`${base}/`)).text();
+          const script = /<script[^>]*src="([^"]+)"/.exec(page)?.[1];
+          expect(script, "the page loads a script").toBeDefined();
+          const js = await fetch(new URL(script ?? "", base));
+          expect({ status: js.status, type: js.headers.get("content-type") }).toMatchObject({ status: 200 });
+          expect(js.headers.get("content-type")).toContain("javascript");
+          // /api goes to API_URL, which does not answer: a problem, not a hang.
+          expect((await fetch(`${base}/api/v1/stats`)).status).toBe(502);
+        },
+      );
+    },
+    async "webhook-sink"() {
+      const port = freePort();
+      const secret = newSecret();
+      const base = `http://127.0.0.1:${port}`;
+      await serveThenStop(
+        "webhook-sink",
+        { WEBHOOK_SINK_PORT: String(port), WEBHOOK_SINK_HOST: "127.0.0.1", WEBHOOK_SINK_SECRETS: secret },
+        [`${base}/received`],
+        async () => {
+          // A callback signed with the secret is verified by the embedded standardwebhooks.
+          const body = JSON.stringify({
+            type: "request.succeeded",
+            timestamp: new Date().toISOString(),
+            data: {},
+          });
+          const id = "msg_binary_smoke";
+          const at = new Date();
+          const signature = new Webhook(secret).sign(id, at, body);
+          const res = await fetch(`${base}/hooks`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "webhook-id": id,
+              "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+              "webhook-signature": signature,
+            },
+            body,
+          });
+          expect(res.status).toBe(204);
+          const received = (await (await fetch(`${base}/received`)).json()) as { verified: boolean }[];
+          expect(received.map((x) => x.verified)).toEqual([true]);
+        },
       );
     },
     async cloudsim() {

@@ -17,7 +17,16 @@ const DEV_TOKEN = { authorization: "Bearer dev-token-change-me-0000" };
 
 type StackFile = {
   api: string;
-  metrics: { api: string; awsWorker: string; azureWorker: string; scheduler: string };
+  ui: string;
+  webhookSink: string;
+  metrics: {
+    api: string;
+    awsWorker: string;
+    azureWorker: string;
+    scheduler: string;
+    webhooks: string;
+    ui: string;
+  };
   ports: Record<string, number>;
 };
 
@@ -93,6 +102,8 @@ describe("bun run dev: two stacks side by side, scraped by a real Prometheus", (
 
   beforeAll(async () => {
     // B names only its API port: every other port is the usual one when free, or any free one.
+    // Both start at the same moment and leave the dashboard's and the sink's ports to the script:
+    // it must not give them the same ones (scripts/dev-ports.ts).
     [stackA, stackB] = await Promise.all([startDevStack(a), startDevStack({ PORT: freePort() })]);
     await Promise.all([ready(stackA), ready(stackB)]);
   });
@@ -158,6 +169,25 @@ describe("bun run dev: two stacks side by side, scraped by a real Prometheus", (
         30_000,
       );
     }
+    // Each stack's webhooks service signed the dev client's callbacks to that stack's own sink.
+    for (const [i, s] of [stackA, stackB].entries()) {
+      await waitUntil(
+        async () => {
+          const got = (await (await fetch(`${s.file().webhookSink}/received`)).json()) as {
+            type: string | null;
+            correlation_id: string | null;
+            verified: boolean;
+          }[];
+          return got.some((w) => w.correlation_id === ids[i] && w.type === "grant.revoked" && w.verified);
+        },
+        `${s.name}'s sink received the verified grant.revoked`,
+        20_000,
+      );
+      // The dashboard passes /api to its own stack's API.
+      const viaUi = await fetch(`${s.file().ui}/api/v1/requests/${ids[i]}`, { headers: DEV_TOKEN });
+      expect(viaUi.status).toBe(200);
+      expect(((await viaUi.json()) as { correlation_id: string }).correlation_id).toBe(ids[i] ?? "");
+    }
     const worker = await (await fetch(stackA.file().metrics.awsWorker)).text();
     expect(sampleValue(worker, "csecbridge_revocation_lateness_seconds_count", { provider: "aws" })).toBe(1);
 
@@ -176,9 +206,8 @@ describe("bun run dev: two stacks side by side, scraped by a real Prometheus", (
     };
     writeFileSync(join(tmp, "rules.yml"), JSON.stringify(rules.spec));
     const f = stackA.file();
-    const targets = [f.metrics.api, f.metrics.awsWorker, f.metrics.azureWorker, f.metrics.scheduler].map(
-      (u) => new URL(u).host,
-    );
+    const targets = Object.values(f.metrics).map((u) => new URL(u).host);
+    expect(targets).toHaveLength(6);
     writeFileSync(
       join(tmp, "prometheus.yml"),
       JSON.stringify({
@@ -210,8 +239,8 @@ describe("bun run dev: two stacks side by side, scraped by a real Prometheus", (
       };
       await waitUntil(async () => (await fetch(`${base}/-/ready`)).ok, "Prometheus ready", 20_000);
       await waitUntil(
-        async () => (await query("up == 1")).length === 4,
-        "all four targets scraped and up",
+        async () => (await query("up == 1")).length === targets.length,
+        "every target scraped and up",
         20_000,
       );
       const lateness = await query('csecbridge_revocation_lateness_seconds_count{provider="aws"}');

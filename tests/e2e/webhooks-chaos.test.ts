@@ -49,6 +49,7 @@ describe("webhooks chaos: kill -9 mid-send, then FLUSHALL", () => {
       WEBHOOKS_BACKOFF_MAX_MS: "500",
       WEBHOOKS_DISPATCH_INTERVAL_MS: "50",
       WORKER_HEARTBEAT_INTERVAL_MS: "200",
+      METRICS_PORT: "0", // a free port: never the default 9464 another process may hold
     });
     services.push(s);
     return s;

@@ -88,11 +88,13 @@ describe("GitOps", () => {
       "csecbridge-api",
       "csecbridge-migrate",
       "csecbridge-scheduler",
+      "csecbridge-ui",
+      "csecbridge-webhooks",
       "csecbridge-worker",
     ]);
     const after = await Bun.file(file).text();
     const changed = after.split("\n").filter((l, i) => l !== before.split("\n")[i]);
-    expect(changed).toHaveLength(4);
+    expect(changed).toHaveLength(6);
     expect(changed.every((l) => l.includes("newTag: sha-0123abc }"))).toBe(true);
     await expect(setImageTag(join(tmp, "manifests/overlays/prod"), "bad tag!")).rejects.toThrow(
       "not a valid image tag",

@@ -89,7 +89,7 @@ function assertLockedDown(objects: K8sObject[], overlay: string): void {
         });
       }
       // Images come from the registry CI pushes to, never the bare names of the base.
-      expect(c.image, at).toMatch(/^ghcr\.io\/[^/]+\/csecbridge-(api|worker|scheduler|migrate|ui):/);
+      expect(c.image, at).toMatch(/^ghcr\.io\/[^/]+\/csecbridge-(api|worker|scheduler|webhooks|migrate|ui):/);
       // Secrets only through secretKeyRef, never a literal value in Git.
       for (const e of c.env ?? []) {
         if (SECRET_NAMES.test(e.name))
@@ -115,6 +115,57 @@ function assertLockedDown(objects: K8sObject[], overlay: string): void {
   );
   const ns = objects.find((o) => o.kind === "Namespace");
   expect(ns?.metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+  assertScrapeAllowed(objects, overlay);
+}
+
+type Selector = {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+};
+/** Kubernetes label-selector semantics for what the manifests use (matchLabels, In, NotIn). */
+function selects(sel: Selector | undefined, labels: Record<string, string>): boolean {
+  if (sel === undefined) return false;
+  const byLabel = Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const byExpr = (sel.matchExpressions ?? []).every((e) => {
+    if (e.operator === "In") return (e.values ?? []).includes(labels[e.key] ?? "");
+    if (e.operator === "NotIn") return !(e.values ?? []).includes(labels[e.key] ?? "");
+    throw new Error(`selector operator ${e.operator} not handled by this test`);
+  });
+  return byLabel && byExpr;
+}
+
+/**
+ * Under default-deny, every Deployment's scrape port (its prometheus.io/port) is open to the
+ * monitoring namespace by some NetworkPolicy, and nothing else of it is.
+ */
+function assertScrapeAllowed(objects: K8sObject[], overlay: string): void {
+  type Rule = {
+    from?: { namespaceSelector?: Selector; podSelector?: Selector }[];
+    ports?: { port: number }[];
+  };
+  const policies = objects
+    .filter((o) => o.kind === "NetworkPolicy")
+    .map((o) => o.spec as { podSelector: Selector; ingress?: Rule[] });
+  for (const d of objects.filter((o) => o.kind === "Deployment")) {
+    const template = podOf(d) as {
+      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    };
+    const labels = template.metadata?.labels ?? {};
+    const port = Number(template.metadata?.annotations?.["prometheus.io/port"]);
+    const fromMonitoring = policies
+      .filter((p) => selects(p.podSelector, labels))
+      .flatMap((p) => p.ingress ?? [])
+      .filter((r) =>
+        (r.from ?? []).some((f) =>
+          selects(f.namespaceSelector, { "kubernetes.io/metadata.name": "monitoring" }),
+        ),
+      )
+      .flatMap((r) => (r.ports ?? []).map((p) => p.port));
+    expect({ where: `${overlay}: ${d.metadata.name}`, fromMonitoring }).toEqual({
+      where: `${overlay}: ${d.metadata.name}`,
+      fromMonitoring: [port],
+    });
+  }
 }
 
 describe("kustomize builds", () => {
@@ -127,7 +178,28 @@ describe("kustomize builds", () => {
     const objects = await kustomize(bin, join(root, "manifests/overlays/dev"));
     assertLockedDown(objects, "dev");
     const deployments = objects.filter((o) => o.kind === "Deployment");
-    expect(deployments.map((d) => (d.spec as { replicas: number }).replicas)).toEqual([1, 1, 1, 1]);
+    expect(
+      Object.fromEntries(
+        deployments.map((d) => [d.metadata.name, (d.spec as { replicas: number }).replicas]),
+      ),
+    ).toEqual({
+      "csecbridge-api": 1,
+      "csecbridge-aws-worker": 1,
+      "csecbridge-azure-worker": 1,
+      "csecbridge-scheduler": 1,
+      "csecbridge-webhooks": 1,
+      "csecbridge-ui": 1,
+    });
+    // The dashboard: a Service in front of it, /api passed to the API's Service and port.
+    const api = objects.find((o) => o.kind === "Service" && o.metadata.name === "csecbridge-api");
+    const ui = objects.find((o) => o.kind === "Service" && o.metadata.name === "csecbridge-ui");
+    const apiPort = (api?.spec as { ports: { port: number }[] } | undefined)?.ports[0]?.port;
+    expect((ui?.spec as { selector?: Record<string, string> } | undefined)?.selector).toEqual({
+      "app.kubernetes.io/name": "csecbridge-ui",
+    });
+    const uiDeployment = deployments.find((d) => d.metadata.name === "csecbridge-ui");
+    const uiEnv = uiDeployment ? (podOf(uiDeployment).spec.containers[0]?.env ?? []) : [];
+    expect(uiEnv.find((e) => e.name === "API_URL")?.value).toBe(`http://csecbridge-api:${apiPort}`);
   });
 
   test("overlays/prod: every workload locked down, images pinned, monitoring included", async () => {
@@ -140,6 +212,43 @@ describe("kustomize builds", () => {
     }
     const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`);
     expect(kinds).toEqual(expect.arrayContaining(["PodMonitor/csecbridge", "PrometheusRule/csecbridge"]));
+    // The PodMonitor scrapes each Deployment exactly once, on the port its annotation names.
+    type Endpoint = {
+      port: string;
+      relabelings?: { sourceLabels?: string[]; regex?: string; action?: string }[];
+    };
+    const monitor = objects.find((o) => o.kind === "PodMonitor");
+    const endpoints =
+      (monitor?.spec as { podMetricsEndpoints?: Endpoint[] } | undefined)?.podMetricsEndpoints ?? [];
+    expect(endpoints.length).toBeGreaterThan(0);
+    // Prometheus' discovery labels of a pod: __meta_kubernetes_pod_label_<name, sanitized>.
+    const discovered = (labels: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(labels).map(([k, v]) => [
+          `__meta_kubernetes_pod_label_${k.replace(/[^A-Za-z0-9_]/g, "_")}`,
+          v,
+        ]),
+      );
+    const keeps = (e: Endpoint, labels: Record<string, string>) =>
+      (e.relabelings ?? []).every((r) => {
+        if (r.action !== "keep") throw new Error(`relabel action ${r.action} not handled by this test`);
+        const meta = discovered(labels);
+        const value = (r.sourceLabels ?? []).map((l) => meta[l] ?? "").join(";");
+        return new RegExp(`^(?:${r.regex ?? "(.*)"})$`).test(value);
+      });
+    for (const d of objects.filter((o) => o.kind === "Deployment")) {
+      const template = podOf(d) as {
+        metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+      };
+      const c = podOf(d).spec.containers[0];
+      const scraped = endpoints
+        .filter((e) => c?.ports?.some((p) => p.name === e.port) && keeps(e, template.metadata?.labels ?? {}))
+        .map((e) => c?.ports?.find((p) => p.name === e.port)?.containerPort);
+      expect({ deployment: d.metadata.name, scraped }).toEqual({
+        deployment: d.metadata.name,
+        scraped: [Number(template.metadata?.annotations?.["prometheus.io/port"])],
+      });
+    }
     const dashboard = objects.find(
       (o) => o.kind === "ConfigMap" && o.metadata.name === "csecbridge-grafana-dashboard",
     );

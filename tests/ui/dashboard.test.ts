@@ -83,6 +83,7 @@ beforeAll(async () => {
     HOST: "127.0.0.1",
     API_URL: `http://127.0.0.1:${apiServer.port}`,
     LOG_LEVEL: "info",
+    METRICS_PORT: "0",
   });
   await waitUntil(async () => /"csecbridge-ui listening"/.test(uiService.output()), "the UI service", 30_000);
   const port = /"port":(\d+)/.exec(uiService.output())?.[1];

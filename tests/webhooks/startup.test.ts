@@ -40,6 +40,7 @@ const env = (more: Record<string, string>) => ({
   REDIS_KEY_PREFIX: r.prefix,
   POLICY_FILE: join(dir, "policy.yaml"),
   LOG_LEVEL: "info",
+  METRICS_PORT: "0", // a free port: never the default 9464 another process may hold
   ...more,
 });
 

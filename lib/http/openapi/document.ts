@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { extendBodySchema, extendResponseSchema } from "../../schemas/extend.ts";
 import { requestPayloadSchema } from "../../schemas/request.ts";
 import {
   healthSchema,
@@ -8,6 +9,10 @@ import {
   statusViewSchema,
   submitAcceptedSchema,
 } from "../../schemas/responses.ts";
+import { deliveriesPageSchema, redeliverResponseSchema } from "../../webhooks/api-schemas.ts";
+import { requestEventsSchema, requestListSchema, requestSummarySchema } from "../schemas/requests.ts";
+import { searchBodySchema, searchResultSchema } from "../schemas/search.ts";
+import { statsSchema } from "../schemas/stats.ts";
 import type { Endpoint, EndpointResponse } from "./endpoint.ts";
 
 type Json = Record<string, unknown>;
@@ -21,6 +26,16 @@ const NAMED: ReadonlyMap<z.ZodType, string> = new Map<z.ZodType, string>([
   [revokeAcceptedSchema, "RevokeAccepted"],
   [healthSchema, "Health"],
   [readinessSchema, "Readiness"],
+  [requestListSchema, "RequestList"],
+  [requestSummarySchema, "RequestSummary"],
+  [requestEventsSchema, "RequestEvents"],
+  [searchBodySchema, "SearchQuery"],
+  [searchResultSchema, "SearchResult"],
+  [statsSchema, "Stats"],
+  [extendBodySchema, "Extension"],
+  [extendResponseSchema, "Extended"],
+  [deliveriesPageSchema, "DeliveryList"],
+  [redeliverResponseSchema, "RedeliveryAccepted"],
 ]);
 
 const PROBLEM_TITLES: Record<number, string> = {
@@ -104,7 +119,14 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[], version: st
         }
       : {}),
     ...(r.schema
-      ? { content: { [r.contentType ?? "application/json"]: { schema: ref(r.schema, "output") } } }
+      ? {
+          content: {
+            [r.contentType ?? "application/json"]: { schema: ref(r.schema, "output") },
+            ...Object.fromEntries(
+              (r.alternatives ?? []).map((a) => [a.contentType, { schema: ref(a.schema, "output") }]),
+            ),
+          },
+        }
       : {}),
   });
   const parameters = (e: Endpoint): Json[] => {
@@ -116,12 +138,22 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[], version: st
     ] as const) {
       if (!shape) continue;
       for (const [name, field] of Object.entries(shape.shape) as [string, z.ZodType][]) {
+        const schema = jsonSchema(field, "input");
+        // Examples are sent as text; shown as the parameter's type: an array even of one value
+        // (a repeated key), a number for a numeric parameter.
+        const exampleValue = (x: Endpoint["examples"][number]) => {
+          const v = where === "path" ? x.path?.[name] : where === "query" ? x.query?.[name] : undefined;
+          if (typeof v !== "string") return v;
+          if (schema.type === "array") return [v];
+          if ((schema.type === "integer" || schema.type === "number") && Number.isFinite(Number(v)))
+            return Number(v);
+          return v;
+        };
         const examples = Object.fromEntries(
           e.examples
-            .filter((x) => where === "path" && x.path?.[name] !== undefined)
-            .map((x) => [x.name, { summary: x.summary, value: x.path?.[name] }]),
+            .filter((x) => exampleValue(x) !== undefined)
+            .map((x) => [x.name, { summary: x.summary, value: exampleValue(x) }]),
         );
-        const schema = jsonSchema(field, "input");
         out.push({
           name,
           in: where,
@@ -200,7 +232,9 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[], version: st
       description: [
         "A legacy system POSTs one access request and gets a correlation id back at once (202); workers carry it",
         "out against the cloud and revoke it at its expiry. Every endpoint under /api/v1 needs",
-        "`Authorization: Bearer <token>` except this document and its reference page.",
+        "`Authorization: Bearer <token>` except this document and its reference page. What a client may do",
+        "depends on its role in the policy file (submitter, the default; operator; auditor): each operation",
+        "says which roles may call it.",
         "",
         "Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`; a 422 lists every",
         "failing location. Every authenticated answer carries the `RateLimit` and `RateLimit-Policy` fields. A",
@@ -208,7 +242,13 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[], version: st
       ].join("\n"),
     },
     tags: [
-      { name: "requests", description: "Access requests: submit, follow, revoke early" },
+      { name: "requests", description: "Access requests: submit, follow, extend, revoke early" },
+      {
+        name: "read",
+        description:
+          "The read side: list, search, timeline, stats, audit export. A submitter sees its own requests; operators and auditors every client's, and their reads are recorded",
+      },
+      { name: "webhooks", description: "Signed callbacks: what was delivered, and sending one again" },
       { name: "reference", description: "This document, its reference page, the request JSON Schema" },
       { name: "operations", description: "Probes and metrics (no token)" },
     ],

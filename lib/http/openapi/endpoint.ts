@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Role } from "../../policy/schema.ts";
 
 /** One documented answer of an endpoint. */
 export interface EndpointResponse {
@@ -8,6 +9,11 @@ export interface EndpointResponse {
   /** Default application/json. */
   contentType?: string;
   headers?: Record<string, { description: string; schema: z.ZodType }>;
+  /**
+   * Other media types the same status answers, chosen by a parameter (the export's `format`).
+   * For a sequential type (application/x-ndjson) the schema is that of each line.
+   */
+  alternatives?: readonly { contentType: string; schema: z.ZodType }[];
 }
 
 /**
@@ -18,6 +24,8 @@ export interface EndpointExample {
   name: string;
   summary: string;
   path?: Record<string, string>;
+  /** Query parameters; an array is the key repeated (`status=FAILED&status=PENDING`). */
+  query?: Record<string, string | readonly string[]>;
   headers?: Record<string, string>;
   /** A JSON body. */
   body?: unknown;
@@ -25,6 +33,8 @@ export interface EndpointExample {
   rawBody?: string;
   /** Sent without a token (the default is an authenticated client). */
   anonymous?: boolean;
+  /** The role of the client that sends it (docs/policy.md#roles); a submitter by default. */
+  role?: Role;
   /** The status the API answers. */
   status: number;
 }

@@ -1,13 +1,20 @@
-// Values the documented examples use. The ids name requests the contract test (tests/openapi)
-// seeds before sending each example, in the state the comment gives.
+// Values the documented examples use. The ids name requests and webhook deliveries the contract
+// test (tests/openapi) seeds before sending each example, in the state the comment gives, all of
+// them the example client's (a submitter; operators and auditors see them too).
 
 export const EXAMPLE_IDS = {
   /** An AWS grant that succeeded and is active (revocation SCHEDULED an hour ahead). */
   activeGrant: "5d7f9c2e-3b1a-4c8e-9f60-2a4b6c8d0e1f",
   /** Another active grant, the one the revoke example ends. */
   revocableGrant: "8a1e4f2b-6c3d-4e5f-8a7b-9c0d1e2f3a4b",
-  /** A grant whose access was already revoked: revoking it again is a 409. */
+  /** A grant whose access was already revoked: revoking or extending it again is a 409. */
   endedGrant: "c3b2a190-8f7e-4d6c-b5a4-938271605f4e",
+  /** Another active grant, the one the extend example moves an hour later. */
+  extendableGrant: "4e6f8a0b-2c4d-4e6f-a1b3-c5d7e9f1a3b5",
+  /** A webhook delivery of activeGrant's request.succeeded that its endpoint took (200). */
+  deliveredDelivery: "7c0e5a4d-2b1f-4e3a-9d8c-6b5a4f3e2d1c",
+  /** The same event to a second endpoint, still pending after a 503: redelivering it is a 409. */
+  pendingDelivery: "b1d3f5a7-9c2e-4b6d-8f0a-3c5e7a9b1d2f",
   /** Never used. */
   unknown: "00000000-0000-4000-8000-000000000000",
 } as const;

@@ -1,11 +1,9 @@
 import { Hono } from "hono";
 import { InvalidIdError, ValidationError } from "../../errors/http-errors.ts";
 import { fieldIssues } from "../../schemas/issues.ts";
-import { deliveriesQuerySchema } from "../../webhooks/api-schemas.ts";
+import { deliveriesQuerySchema, deliveryIdParams } from "../../webhooks/api-schemas.ts";
 import { listDeliveriesFor, redeliverFor } from "../../webhooks/deliveries-api.ts";
 import type { AppDeps, AppEnv } from "../app.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The webhook endpoints (docs/webhooks.md); authenticated by app.ts. */
 export function webhookRoutes(deps: AppDeps) {
@@ -46,7 +44,8 @@ export function webhookRoutes(deps: AppDeps) {
 
   app.post("/deliveries/:id/redeliver", async (c) => {
     const id = c.req.param("id");
-    if (!UUID.test(id)) throw new InvalidIdError("delivery id must be a UUID");
+    if (!deliveryIdParams.shape.id.safeParse(id).success)
+      throw new InvalidIdError("delivery id must be a UUID");
     const view = await redeliverFor(d(), c.get("caller"), id.toLowerCase());
     return c.json({ id: view.id, status: "pending" as const }, 202);
   });
