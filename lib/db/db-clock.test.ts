@@ -8,7 +8,7 @@ import { revocationJob, scheduleAt } from "../queue/schedule.ts";
 import { runScheduler } from "../scheduler/run-scheduler.ts";
 import { createDbClock } from "./db-clock.ts";
 
-// One clock decides what is due (DESIGN guarantee 7): the database's. A process whose own clock
+// One clock decides what is due (guarantee 7, docs/revocation.md "One clock"): the database's. A process whose own clock
 // is a minute off still promotes revocations on time.
 let api: TestApi;
 beforeAll(async () => {

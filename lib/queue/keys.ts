@@ -1,4 +1,4 @@
-// The Redis key layout of DESIGN.md ("Redis — key layout"). A deployment-wide prefix, if any,
+// The Redis key layout of docs/design.md ("Redis keys"). A deployment-wide prefix, if any,
 // is applied by the connection (ioredis keyPrefix), never here.
 
 export const queueKeys = (provider: string) => ({

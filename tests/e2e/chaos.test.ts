@@ -21,6 +21,8 @@ import {
 // applied twice in effect. Runs on its own PostgreSQL and Redis so it can stop and wipe them.
 const TOKEN = "chaos-secret-0123456789";
 const ARN = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+/** Jobs one worker process runs at once: what a kill -9 can leave half done. */
+const WORKER_CONCURRENCY = 3;
 
 describe("chaos: every accepted request ends final and every due revocation happens", () => {
   let pg: ThrowawayPostgres;
@@ -40,7 +42,7 @@ describe("chaos: every accepted request ends final and every due revocation happ
       AWS_ENDPOINT_URL_IAM: cloud.awsUrl,
       AWS_ACCESS_KEY_ID: "AKIATESTTESTTESTTEST",
       AWS_SECRET_ACCESS_KEY: "test-secret-key",
-      QUEUE_CONCURRENCY: "3",
+      QUEUE_CONCURRENCY: String(WORKER_CONCURRENCY),
       QUEUE_MAX_ATTEMPTS: "4",
       QUEUE_BACKOFF_BASE_MS: "100",
       QUEUE_BACKOFF_MAX_MS: "500",
@@ -159,10 +161,16 @@ describe("chaos: every accepted request ends final and every due revocation happ
     services[1]?.proc.kill("SIGKILL"); // services[0] is the scheduler, [1] and [2] the workers
     startWorker();
     await expectEverythingDone(ids, users);
-    // Applied once in effect: one attach and one detach per grant, whatever was redelivered.
+    // Applied once in effect (every user attached, then detached, exactly as the rows say), and
+    // repeated calls bounded by what the killed worker held: a job killed between the cloud's
+    // answer and the database write runs its (idempotent) attach or detach once more. No job
+    // chain is ever doubled, so nothing else repeats.
     const after = cloud.aws.snapshot().mutations;
-    expect((after.AttachUserPolicy ?? 0) - (before.AttachUserPolicy ?? 0)).toBe(users.length);
-    expect((after.DetachUserPolicy ?? 0) - (before.DetachUserPolicy ?? 0)).toBe(users.length);
+    const attaches = (after.AttachUserPolicy ?? 0) - (before.AttachUserPolicy ?? 0);
+    const detaches = (after.DetachUserPolicy ?? 0) - (before.DetachUserPolicy ?? 0);
+    expect(attaches).toBeGreaterThanOrEqual(users.length);
+    expect(detaches).toBeGreaterThanOrEqual(users.length);
+    expect(attaches + detaches - 2 * users.length).toBeLessThanOrEqual(WORKER_CONCURRENCY);
   }, 90_000);
 
   test("Redis loses all its data and a worker is killed -9 mid-batch: recovered in seconds, not expired", async () => {
@@ -183,7 +191,8 @@ describe("chaos: every accepted request ends final and every due revocation happ
 
   test("PostgreSQL stopped for a while mid-batch", async () => {
     const users = range(60, 20);
-    const ids = await submitBatch(users, "PT5S");
+    // Long enough that no grant can expire while PostgreSQL is down, however loaded the machine.
+    const ids = await submitBatch(users, "PT15S");
     await waitUntil(async () => (await counts(ids)).final >= 3, "some progress");
     await pg.stop();
     await Bun.sleep(2000);

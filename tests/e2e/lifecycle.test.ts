@@ -91,7 +91,7 @@ describe("grant → expiry → revoke through the whole system", () => {
     expect(done.revocation_status).toBe("REVOKED");
     expect(assignments()).toHaveLength(0);
     const late = Date.parse(String(done.revoked_at)) - Date.parse(String(done.expires_at));
-    expect(late).toBeLessThan(2500); // DESIGN: within about two seconds of the expiry
+    expect(late).toBeLessThan(2500); // docs/design.md: within about two seconds of the expiry
   });
 
   test("a short AWS grant is revoked on time and GET shows it", async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { modelEnv, runModelCase } from "./run-model.ts";
 import { type SharedInfra, startSharedInfra } from "./system.ts";
 
-// Guarantees 1, 2, 3 and 7 as one model (docs: /work/shared/DESIGN.md): random sequences of
+// Guarantees 1, 2, 3 and 7 as one model (docs/revocation.md, docs/design.md): random sequences of
 // overlapping short grants, pre-existing access, early revokes, kill -9 of workers (also between
 // a cloud call and its database write) and of the scheduler, Redis FLUSHALL, throttling storms and
 // lost replies, against the real worker and scheduler processes; then the cloud must hold exactly
