@@ -26,12 +26,44 @@ export async function readJsonBody(req: Request, limit: number): Promise<unknown
   } catch {
     throw new MalformedJsonError("body is not valid UTF-8");
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     const reason = err instanceof SyntaxError ? err.message : "unparseable";
     throw new MalformedJsonError(`body is not valid JSON: ${reason.slice(0, 200)}`);
   }
+  const shadow = shadowingKey(value);
+  if (shadow !== undefined) {
+    throw new MalformedJsonError(`body has a key named "${shadow}", which no field of this API has`);
+  }
+  return value;
+}
+
+/** Keys that, as own properties of parsed JSON, replace a value's conversion to a primitive. */
+const SHADOWING = new Set(["toString", "valueOf", "toJSON"]);
+
+/**
+ * The first key of `value`, at any depth, that shadows a conversion method. JSON can carry
+ * {"length": {"toString": []}}, and a validator that compares such a `length` with a number (zod's
+ * size checks run on any value with a `length`) throws instead of refusing it: a 500 for bad input.
+ * No field of our API is named so; such a body is refused before any schema sees it.
+ */
+function shadowingKey(value: unknown): string | undefined {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== "object") continue;
+    if (Array.isArray(v)) {
+      stack.push(...v);
+      continue;
+    }
+    for (const [k, child] of Object.entries(v)) {
+      if (SHADOWING.has(k)) return k;
+      stack.push(child);
+    }
+  }
+  return undefined;
 }
 
 async function readLimited(req: Request, limit: number): Promise<Uint8Array> {

@@ -277,7 +277,19 @@ export interface ParseOptions {
  * when the schema failed elsewhere. Never throws, whatever the input.
  */
 export function parseRequestPayload(body: unknown, opts: ParseOptions): ParseResult {
-  const result = requestPayloadSchema.safeParse(body);
+  let result: ReturnType<typeof requestPayloadSchema.safeParse>;
+  try {
+    result = requestPayloadSchema.safeParse(body);
+  } catch {
+    // zod runs its size checks on any value with a `length` (or `size`) and compares it with a
+    // number; one whose conversion to a primitive throws makes safeParse throw. The HTTP layer
+    // refuses such bodies before this (read-json-body.ts); this is the same refusal for any
+    // other caller.
+    return {
+      ok: false,
+      issues: [{ pointer: "", detail: "input that cannot be compared (a key shadows toString or valueOf)" }],
+    };
+  }
   const clock = checkExpiry(body, opts);
   const issues = [...(result.success ? [] : fieldIssues(result.error.issues)), ...clock.issues];
   if (!result.success || issues.length > 0) return { ok: false, issues: dedupe(issues) };

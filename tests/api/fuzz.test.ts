@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { createTestApi, samples, type TestApi } from "../helpers/api.ts";
+import { auth, createTestApi, samples, type TestApi, writtenState } from "../helpers/api.ts";
 
 // Property: whatever JSON arrives, the API answers 2xx or 4xx — never a 5xx.
 describe("fuzz: arbitrary JSON bodies never produce a 5xx", () => {
@@ -10,6 +10,27 @@ describe("fuzz: arbitrary JSON bodies never produce a 5xx", () => {
   });
   afterAll(async () => {
     await api.close();
+  });
+
+  test("a value whose conversion to a primitive throws (found by the schema's property test) is a 400, not a 500", async () => {
+    // {"length": {"toString": []}}: zod compares any value's `length` with its bounds, and this
+    // one cannot be compared. Every body endpoint reads JSON the same way.
+    const hostile = {
+      ...samples.awsManaged(),
+      permission: { type: "managed_policy", policy_arn: { length: { toString: [] } } },
+    };
+    const before = await writtenState(api);
+    const res = await api.post(hostile);
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(((await res.json()) as { code: string }).code).toBe("malformed_json");
+    expect(await writtenState(api)).toEqual(before);
+    const search = await api.app.request("/api/v1/search", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth() },
+      body: JSON.stringify({ q: { length: { valueOf: 1 } } }),
+    });
+    expect(search.status).toBe(400);
   });
 
   test("arbitrary JSON values", async () => {
