@@ -75,9 +75,50 @@ describe("conditional transitions", () => {
 
   test("the ownership decision is taken once: a second decision returns the first", async () => {
     const id = await row("status = 'PROCESSING'");
-    expect(await decideOwnership(api.db.sql, id, false, {})).toBe(false);
-    expect(await decideOwnership(api.db.sql, id, true, {})).toBe(false);
+    const [{ access_key: accessKey }] = (await api.db.sql`
+      SELECT access_key FROM requests WHERE correlation_id = ${id}`) as unknown as [{ access_key: string }];
+    const ask = (present: boolean) =>
+      decideOwnership(api.db.sql, { id, accessKey, resolved: {}, present, sinceMs: Date.now() + 60_000 });
+    expect(await ask(false)).toEqual({ recorded: false });
+    expect(await ask(true)).toEqual({ recorded: false });
     expect((await snapshot(id))?.revocation_status).toBe("SCHEDULED");
+  });
+
+  test("the decision: an open obligation of ours answers without a read; a stale read is refused", async () => {
+    const accessKey = `aws:user/decision-${crypto.randomUUID()}:policy:x`; // this test's own access
+    const mine = await row("status = 'PROCESSING'");
+    const other = await row(`status = 'SUCCESS', pre_existing = false, revocation_status = 'REVOKED'`);
+    await api.db
+      .sql`UPDATE requests SET access_key = ${accessKey} WHERE correlation_id IN (${mine}, ${other})`;
+    const before = Date.now() - 60_000;
+    // Without a read, nothing of ours open: a read is needed.
+    const noRead = await decideOwnership(api.db.sql, {
+      id: mine,
+      accessKey,
+      resolved: {},
+      present: null,
+      sinceMs: before,
+    });
+    expect(noRead).toMatchObject({ recorded: null, needRead: true });
+    // "Present", but a revocation of ours on this access changed after the read began: read again.
+    const stale = await decideOwnership(api.db.sql, {
+      id: mine,
+      accessKey,
+      resolved: {},
+      present: true,
+      sinceMs: before,
+    });
+    expect(stale).toMatchObject({ recorded: null, needRead: true });
+    // An obligation of ours open on the access: ours, whatever the read says.
+    await api.db.sql`UPDATE requests SET revocation_status = 'SCHEDULED' WHERE correlation_id = ${other}`;
+    const ours = await decideOwnership(api.db.sql, {
+      id: mine,
+      accessKey,
+      resolved: {},
+      present: true,
+      sinceMs: before,
+    });
+    expect(ours).toEqual({ recorded: false });
   });
 
   test("a retry is recorded only by the chain that holds the lease", async () => {

@@ -13,18 +13,29 @@ export type ClaimedRow = RequestRow & {
   expired: boolean;
   /** ms until revoke_at (database clock); null without one. */
   ms_left: number | null;
+  /**
+   * Whether another obligation of ours was open on the row's access key when it was claimed: a
+   * hint (taken without the access lock) that the decision will need no cloud read.
+   */
+  own_open: boolean;
+  /** The database's clock at the claim, ms: a cloud read after it is newer than any change before. */
+  claimed_at_ms: number;
+  /** With `wantOwnIds`: every request of ours that may have applied the access (Azure's names). */
+  own_ids: string[] | null;
 };
 
 /**
  * PENDING → PROCESSING (or a redelivered PROCESSING job) for job chain `jobId`, counting the
- * attempt and taking the row's lease for `leaseMs`. Undefined when the row is final, or another
- * chain holds a live lease: a duplicate job of another chain then does nothing.
+ * attempt and taking the row's lease for `leaseMs`. Undefined when the row is final, unknown, or
+ * another chain holds a live lease: a duplicate job of another chain then does nothing. One
+ * statement also brings what the decision needs (own_open, and own_ids when asked).
  */
 export async function claimForProcessing(
   sql: Db,
   id: string,
   jobId: string,
   leaseMs: number,
+  wantOwnIds = false,
 ): Promise<ClaimedRow | undefined> {
   const [row] = await sql<(ClaimedRow & { was: string })[]>`
     WITH prev AS (SELECT status FROM requests WHERE correlation_id = ${id}),
@@ -39,55 +50,83 @@ export async function claimForProcessing(
       SELECT upd.correlation_id, 'STATUS', prev.status, 'PROCESSING' FROM upd, prev WHERE prev.status = 'PENDING'
     )
     SELECT upd.*, prev.status AS was, coalesce(upd.revoke_at <= now(), false) AS expired,
-           (extract(epoch FROM upd.revoke_at - now()) * 1000)::float8 AS ms_left
+           (extract(epoch FROM upd.revoke_at - now()) * 1000)::float8 AS ms_left,
+           round(extract(epoch FROM now()) * 1000)::float8 AS claimed_at_ms,
+           upd.pre_existing IS NULL AND EXISTS (
+             SELECT 1 FROM requests o WHERE o.access_key = upd.access_key AND o.pre_existing = false
+               AND o.correlation_id <> upd.correlation_id AND o.revocation_status IN ('SCHEDULED', 'FAILED')
+           ) AS own_open,
+           CASE WHEN ${wantOwnIds} THEN ARRAY(
+             SELECT o.correlation_id::text FROM requests o
+             WHERE o.access_key = upd.access_key AND o.pre_existing = false
+           ) END AS own_ids
     FROM upd, prev`;
   return row;
 }
 
-/**
- * Stores the canonical access key (and what was looked up to build it) while nothing about the
- * access has been decided yet: every decision is taken under the canonical key's lock.
- */
-export async function setCanonicalAccess(
-  sql: Db,
-  id: string,
-  accessKey: string,
-  resolved: Json,
-): Promise<void> {
-  await sql`
-    UPDATE requests SET access_key = ${accessKey},
-           provider_handle = coalesce(provider_handle, '{}'::jsonb) || ${json(sql, resolved)}
-    WHERE correlation_id = ${id} AND pre_existing IS NULL`;
-}
+export type Decision =
+  /** Recorded (by this call or an earlier attempt): the access pre-existed, or not. */
+  | { recorded: boolean }
+  /** Could not be decided from what was known: read the cloud (again) and ask once more. */
+  | { recorded: null; needRead: true; dbNowMs: number }
+  /** The row is no longer PROCESSING: nothing may be decided for it. */
+  | { recorded: null; needRead: false };
 
 /**
- * The decision taken once, under the access lock, before the first cloud write: was the access
- * there already? If not, the grant is ours and its revocation obligation opens here, committed
- * before anything can reach the cloud (revocation_status SCHEDULED, due at revoke_at). Returns the
- * recorded answer (an earlier attempt's, if one was recorded first).
+ * The decision taken once, before the first cloud write: did the access exist already? If not,
+ * the grant is ours and its revocation obligation opens here, committed before anything can
+ * reach the cloud (revocation_status SCHEDULED, due at revoke_at). One statement, serialised with
+ * every other decision and revocation of the access by its advisory lock:
+ *   - another obligation of ours open on the access → ours, whatever the cloud shows;
+ *   - otherwise `present` (what a cloud read showed; null: no read yet) decides — unless a row of
+ *     ours on this access changed since `sinceMs` (when the read began at the latest): a
+ *     revocation may have removed what the read saw, so it must be read again.
+ * The statement reads rows as of its start, which may be before a holder of the lock commits;
+ * what that can hide is only a change this decision would have seen as "ours" anyway, or a
+ * drift-sweep reopening (see docs/revocation.md): never a reason to leave access behind. The
+ * canonical access key (and what was looked up to build it) is stored in the same statement.
  */
 export async function decideOwnership(
   sql: Db,
-  id: string,
-  preExisting: boolean,
-  detail: Json,
-): Promise<boolean | undefined> {
-  const [row] = await sql<{ pre_existing: boolean }[]>`
-    WITH upd AS (
-      UPDATE requests SET pre_existing = ${preExisting}, updated_at = now(),
-             revocation_status = CASE WHEN ${preExisting} THEN revocation_status ELSE 'SCHEDULED' END
-      WHERE correlation_id = ${id} AND pre_existing IS NULL AND status = 'PROCESSING'
-      RETURNING correlation_id, pre_existing
+  args: { id: string; accessKey: string; resolved: Json; present: boolean | null; sinceMs: number },
+): Promise<Decision> {
+  const { id, accessKey, resolved, present, sinceMs } = args;
+  const [row] = await sql<{ recorded: boolean | null; decided: boolean | null; db_now_ms: number }[]>`
+    WITH lk AS (SELECT pg_advisory_xact_lock(hashtextextended(${accessKey}, 0)) AS locked),
+    own AS (
+      SELECT count(*) FILTER (WHERE o.revocation_status IN ('SCHEDULED', 'FAILED')) AS open,
+             count(*) FILTER (WHERE o.updated_at >= to_timestamp(${sinceMs}::float8 / 1000)) AS moved
+      FROM lk LEFT JOIN requests o ON o.access_key = ${accessKey} AND o.pre_existing = false
+        AND o.correlation_id <> ${id}
+    ),
+    dec AS (
+      SELECT CASE
+               WHEN own.open > 0 THEN false
+               WHEN ${present}::boolean IS NULL THEN NULL
+               WHEN ${present}::boolean AND own.moved > 0 THEN NULL
+               ELSE ${present}::boolean
+             END AS pre,
+             own.open AS open
+      FROM own
+    ),
+    upd AS (
+      UPDATE requests SET pre_existing = dec.pre, updated_at = now(), access_key = ${accessKey},
+             provider_handle = coalesce(provider_handle, '{}'::jsonb) || ${json(sql, resolved)},
+             revocation_status = CASE WHEN dec.pre THEN revocation_status ELSE 'SCHEDULED' END
+      FROM dec
+      WHERE correlation_id = ${id} AND pre_existing IS NULL AND status = 'PROCESSING' AND dec.pre IS NOT NULL
+      RETURNING requests.correlation_id, requests.pre_existing, dec.open
     ), ev AS (
       INSERT INTO request_events (correlation_id, kind, detail)
-      SELECT correlation_id, CASE WHEN ${preExisting} THEN 'PRE_EXISTING' ELSE 'OBLIGATION_OPENED' END,
-             ${json(sql, detail)} FROM upd
+      SELECT correlation_id, CASE WHEN pre_existing THEN 'PRE_EXISTING' ELSE 'OBLIGATION_OPENED' END,
+             jsonb_build_object('pre_existing', pre_existing, 'own_obligations', open) FROM upd
     )
-    SELECT pre_existing FROM upd
-    UNION ALL
-    SELECT pre_existing FROM requests WHERE correlation_id = ${id} AND pre_existing IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM upd)`;
-  return row?.pre_existing;
+    SELECT coalesce((SELECT pre_existing FROM upd), (SELECT pre_existing FROM requests WHERE correlation_id = ${id})) AS recorded,
+           (SELECT pre FROM dec) AS decided,
+           round(extract(epoch FROM now()) * 1000)::float8 AS db_now_ms`;
+  if (row?.recorded !== null && row?.recorded !== undefined) return { recorded: row.recorded };
+  if (row?.decided !== null && row?.decided !== undefined) return { recorded: null, needRead: false };
+  return { recorded: null, needRead: true, dbNowMs: row?.db_now_ms ?? sinceMs };
 }
 
 /**
@@ -183,19 +222,6 @@ export async function releaseLease(sql: Db, id: string, jobId: string): Promise<
 /** Serialises every decision about one access across workers, for the transaction's life. */
 export async function lockAccess(sql: Db, accessKey: string): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${accessKey}, 0))`;
-}
-
-/**
- * Our open or unfinished obligations on an access, other than `exceptId`: grants of ours that
- * may hold it (SCHEDULED), or whose revocation failed and may have left it (FAILED). While one
- * exists, the access in the cloud is ours, not pre-existing.
- */
-export async function ownObligations(sql: Db, accessKey: string, exceptId: string): Promise<string[]> {
-  const rows = await sql<{ correlation_id: string }[]>`
-    SELECT correlation_id FROM requests
-    WHERE access_key = ${accessKey} AND pre_existing = false AND correlation_id <> ${exceptId}
-      AND revocation_status IN ('SCHEDULED', 'FAILED')`;
-  return rows.map((r) => r.correlation_id);
 }
 
 /** Every request of ours that may have applied this access: the Azure "ours" names come from them. */

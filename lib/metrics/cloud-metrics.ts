@@ -51,6 +51,7 @@ export function instrumentProvider(client: ProviderClient, registry: Registry): 
   }
   return {
     provider,
+    attributable: client.attributable,
     canonical: (payload) => timed("canonical", () => client.canonical(payload)),
     inspect: (payload, ctx, purpose) => timed("inspect", () => client.inspect(payload, ctx, purpose)),
     grant: (payload, ctx) => timed("grant", () => client.grant(payload, ctx)),

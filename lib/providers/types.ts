@@ -51,6 +51,11 @@ export interface ProviderCallContext {
 /** One cloud. Each implementation classifies its SDK's errors into ProviderError, once. */
 export interface ProviderClient {
   readonly provider: RequestPayload["provider"];
+  /**
+   * Whether the cloud can say whose an access is (Azure: assignments named after our requests):
+   * then its calls take `ownCorrelationIds`, and the worker fetches them; AWS needs none.
+   */
+  readonly attributable: boolean;
   /** The canonical access key; asks the cloud only for what the request leaves open. */
   canonical(payload: RequestPayload): Promise<CanonicalAccess>;
   /**

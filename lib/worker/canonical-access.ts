@@ -1,5 +1,4 @@
 import type { RequestRow } from "../db/requests.ts";
-import { setCanonicalAccess } from "../db/transitions.ts";
 import type { CanonicalAccess, HandleValue, ProviderHandle } from "../providers/types.ts";
 import type { RequestPayload } from "../schemas/request.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
@@ -16,19 +15,15 @@ export function resolvedOf(row: RequestRow): ProviderHandle {
 
 /**
  * The row's canonical access key. Once ownership is decided the row's key is canonical already
- * (the decision was taken under it); before, the provider builds it (asking the cloud only for a
- * custom Azure role name) and it is stored, so the lock and every overlap check use it.
+ * (the decision stored it); before, the provider builds it (asking the cloud only for a custom
+ * Azure role name), and the decision stores it, so the lock and every overlap check use it.
  */
 export async function canonicalAccessOf(
-  deps: Pick<WorkerDeps, "sql" | "provider">,
+  deps: Pick<WorkerDeps, "provider">,
   row: RequestRow,
   payload: RequestPayload,
 ): Promise<CanonicalAccess> {
   const stored = resolvedOf(row);
   if (row.pre_existing !== null) return { accessKey: row.access_key, resolved: stored };
-  const access = await deps.provider.canonical(payload);
-  const changed =
-    access.accessKey !== row.access_key || Object.entries(access.resolved).some(([k, v]) => stored[k] !== v);
-  if (changed) await setCanonicalAccess(deps.sql, row.correlation_id, access.accessKey, access.resolved);
-  return access;
+  return await deps.provider.canonical(payload);
 }

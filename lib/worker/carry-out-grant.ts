@@ -1,16 +1,12 @@
-import type { RequestRow } from "../db/requests.ts";
 import {
   type ClaimedRow,
   claimForProcessing,
   decideOwnership,
-  lockAccess,
   markFailed,
   markSucceeded,
-  ownCorrelationIds,
-  ownObligations,
 } from "../db/transitions.ts";
 import type { Logger } from "../logging/logger.ts";
-import type { ProviderCallContext, ProviderHandle } from "../providers/types.ts";
+import { type ProviderCallContext, ProviderError, type ProviderHandle } from "../providers/types.ts";
 import type { Job } from "../queue/job.ts";
 import type { RequestPayload } from "../schemas/request.ts";
 import { afterChange } from "./after-change.ts";
@@ -19,23 +15,23 @@ import { failOrRetry } from "./fail-or-retry.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
 /**
- * Carries out a grant (docs/revocation.md):
- *   claim (lease) → refuse if past its end → canonical access key → decide, under the access
- *   lock and committed, whether the access pre-existed (opening the revocation obligation if not)
- *   → the cloud write (skipped for pre-existing access) → SUCCESS → schedule the revocation.
+ * Carries out a grant (docs/revocation.md), in three statements and the fewest cloud calls:
+ *   claim (lease; refused if past its end) → decide, under the access lock, whether the access
+ *   pre-existed, opening the revocation obligation if not — no cloud read when another obligation
+ *   of ours already answers, else one read before the decision → the cloud write (none for
+ *   pre-existing access) → SUCCESS → schedule the revocation.
  * The decision is taken once: a retry after a lost reply or a crash reuses it, and so never takes
  * its own earlier write for pre-existing access.
  */
-export async function carryOutGrant(
-  deps: WorkerDeps,
-  log: Logger,
-  job: Job,
-  first: RequestRow,
-): Promise<void> {
-  if (first.status === "SUCCESS" || first.status === "FAILED") return; // duplicate delivery
-  const row = await claimForProcessing(deps.sql, first.correlation_id, job.id, deps.leaseMs);
-  if (!row) return log.debug("request final or held by another job chain; nothing to do");
-  await afterChange(deps, row);
+export async function carryOutGrant(deps: WorkerDeps, log: Logger, job: Job): Promise<void> {
+  const row = await claimForProcessing(
+    deps.sql,
+    job.correlation_id,
+    job.id,
+    deps.leaseMs,
+    deps.provider.attributable,
+  );
+  if (!row) return log.debug("request final, unknown or held by another job chain; nothing to do");
 
   if (row.attempts > deps.maxHandlings) {
     return await failWithoutCloud(deps, log, row, {
@@ -59,8 +55,12 @@ export async function carryOutGrant(
   let done: Awaited<ReturnType<typeof markSucceeded>>;
   try {
     const access = await canonicalAccessOf(deps, row, payload);
-    const ctx: ProviderCallContext = { correlationId: row.correlation_id, resolved: access.resolved };
-    const preExisting = row.pre_existing ?? (await decide(deps, row, payload, access.accessKey, ctx));
+    const ctx: ProviderCallContext = {
+      correlationId: row.correlation_id,
+      resolved: access.resolved,
+      ...(row.own_ids ? { ownCorrelationIds: row.own_ids } : {}),
+    };
+    const preExisting = row.pre_existing ?? (await decide(deps, row, payload, access, ctx));
     const handle: ProviderHandle = preExisting
       ? { pre_existing: true }
       : { ...(await deps.provider.grant(payload, ctx)).handle, pre_existing: false };
@@ -72,38 +72,51 @@ export async function carryOutGrant(
   log.info({ applied: done !== undefined }, "grant applied");
 }
 
+/** Decisions asked again before giving up (each after a fresh read): concurrent changes are rare. */
+const DECISION_ROUNDS = 3;
+
 /**
- * Was the access there before this grant? Taken under the access lock, so that concurrent grants
- * and revocations of the same access see each other's decisions. While another obligation of
- * ours is open on the access, what the cloud holds is ours: no cloud read is needed. Otherwise one
- * read decides; on Azure an assignment of ours (a leftover) does not count as pre-existing.
+ * Was the access there before this grant? While another obligation of ours is open on the access
+ * (the claim's hint, confirmed under the lock), what the cloud holds is ours: no read. Otherwise
+ * one read, then the decision; if a revocation of ours on the same access ran meanwhile, the read
+ * may be stale, and it is taken again. On Azure an assignment of ours (a leftover) is not
+ * pre-existing; AWS cannot tell, so what is there is.
  */
 async function decide(
   deps: WorkerDeps,
   row: ClaimedRow,
   payload: RequestPayload,
-  accessKey: string,
+  access: { accessKey: string; resolved: Record<string, string | number | boolean | null> },
   ctx: ProviderCallContext,
 ): Promise<boolean> {
-  return await deps.sql.begin(async (tx) => {
-    await lockAccess(tx, accessKey);
-    const own = await ownObligations(tx, accessKey, row.correlation_id);
-    let preExisting = false;
-    if (own.length === 0) {
-      const seen = await deps.provider.inspect(
-        payload,
-        { ...ctx, ownCorrelationIds: await ownCorrelationIds(tx, accessKey) },
-        "grant",
-      );
-      preExisting = seen.present && seen.ours !== true;
-    }
-    const recorded = await decideOwnership(tx, row.correlation_id, preExisting, {
-      pre_existing: preExisting,
-      ...(own.length > 0 ? { overlaps: own } : {}),
+  let present: boolean | null = null;
+  let sinceMs = row.claimed_at_ms;
+  if (!row.own_open) present = await read(deps, payload, ctx);
+  for (let round = 0; round < DECISION_ROUNDS; round++) {
+    const d = await decideOwnership(deps.sql, {
+      id: row.correlation_id,
+      accessKey: access.accessKey,
+      resolved: access.resolved,
+      present,
+      sinceMs,
     });
-    if (recorded === undefined) throw new Error("request left PROCESSING while its ownership was decided");
-    return recorded;
+    if (d.recorded !== null) return d.recorded;
+    if (!d.needRead) throw new Error("request left PROCESSING while its ownership was decided");
+    sinceMs = d.dbNowMs;
+    present = await read(deps, payload, ctx);
+  }
+  // Kept racing with revocations of the same access: try again later, as for a throttle.
+  throw new ProviderError({
+    code: "provider_transient",
+    retryable: true,
+    providerCode: "DecisionRaced",
+    providerMessage: "the access changed under every read; the decision is taken on the next attempt",
   });
+}
+
+async function read(deps: WorkerDeps, payload: RequestPayload, ctx: ProviderCallContext): Promise<boolean> {
+  const seen = await deps.provider.inspect(payload, ctx, "grant");
+  return seen.present && seen.ours !== true;
 }
 
 /** FAILED for a reason of ours, not the cloud's; an obligation already open is kept. */

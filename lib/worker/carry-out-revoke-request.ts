@@ -1,4 +1,4 @@
-import { findRequest, type RequestRow } from "../db/requests.ts";
+import { findRequest } from "../db/requests.ts";
 import {
   claimForProcessing,
   endGrantsOfAccess,
@@ -20,14 +20,8 @@ import type { WorkerDeps } from "./worker-deps.ts";
  * every grant of it — under the access lock, so no grant of the same access decides or revokes
  * in between.
  */
-export async function carryOutRevokeRequest(
-  deps: WorkerDeps,
-  log: Logger,
-  job: Job,
-  first: RequestRow,
-): Promise<void> {
-  if (first.status === "SUCCESS" || first.status === "FAILED") return;
-  const row = await claimForProcessing(deps.sql, first.correlation_id, job.id, deps.leaseMs);
+export async function carryOutRevokeRequest(deps: WorkerDeps, log: Logger, job: Job): Promise<void> {
+  const row = await claimForProcessing(deps.sql, job.correlation_id, job.id, deps.leaseMs);
   if (!row) return;
   await afterChange(deps, row);
   if (row.attempts > deps.maxHandlings) {

@@ -12,9 +12,8 @@ import type { WorkerDeps } from "./worker-deps.ts";
 export type { WorkerDeps } from "./worker-deps.ts";
 
 /**
- * Carries out one job. PostgreSQL is the truth: the row is read first, a job whose row is already
- * final changes nothing, and a job of another chain than the one holding the row's lease does
- * nothing. Throws RetryJobError (or a retryable error) for the queue to retry, GiveUpError when
+ * Carries out one job. PostgreSQL is the truth: a job whose row is already final changes
+ * nothing, and a job of another chain than the one holding the row's lease does nothing. Throws RetryJobError (or a retryable error) for the queue to retry, GiveUpError when
  * the row has been marked final and the job should go to the dead list.
  */
 export async function handleRequestJob(deps: WorkerDeps, job: Job): Promise<void> {
@@ -34,19 +33,27 @@ export async function handleRequestJob(deps: WorkerDeps, job: Job): Promise<void
 const INFRA_RETRY_MAX_MS = 5000;
 
 async function handle(deps: WorkerDeps, job: Job): Promise<void> {
-  const row = await findRequest(deps.sql, job.correlation_id);
   const log = deps.log.child({ correlation_id: job.correlation_id, job_id: job.id, provider: job.provider });
-  if (!row) {
-    // A job whose row is gone (its insert was undone after a failed enqueue): act on nothing.
-    log.warn("job without a request row; dropped");
-    return;
-  }
   if (job.kind === "check") {
+    const row = await findRequest(deps.sql, job.correlation_id);
+    if (!row) return;
     const outcome = await checkAccess(deps, log, row);
     deps.metrics?.driftChecked(job.provider, outcome);
     return;
   }
-  if (row.action === "revoke") return await carryOutRevokeRequest(deps, log, job, row);
-  if (job.kind === "revoke") return await revokeGrant(deps, log, job, row);
-  return await carryOutGrant(deps, log, job, row);
+  // The job carries its request (immutable once accepted), so what to do is known without a
+  // read: each path's first statement claims the row, and does nothing for a final, unknown or
+  // leased one (its insert undone after a failed enqueue, say).
+  const action = await actionOf(deps, job);
+  if (action === undefined) return log.warn("job without a request row; dropped");
+  if (action === "revoke") return await carryOutRevokeRequest(deps, log, job);
+  if (job.kind === "revoke") return await revokeGrant(deps, log, job);
+  return await carryOutGrant(deps, log, job);
+}
+
+/** "grant" or "revoke": from the job's copy of the request, or from the row when it has none. */
+async function actionOf(deps: WorkerDeps, job: Job): Promise<"grant" | "revoke" | undefined> {
+  const action = (job.request as { action?: unknown } | null)?.action;
+  if (action === "grant" || action === "revoke") return action;
+  return (await findRequest(deps.sql, job.correlation_id))?.action;
 }

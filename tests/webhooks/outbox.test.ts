@@ -54,7 +54,9 @@ describe("the outbox trigger", () => {
     const id = await newRequest(); // RECEIVED: no event
     await claimForProcessing(db.sql, id, "j1", 60_000); // STATUS PROCESSING: none
     await recordRetry(db.sql, id, "j1", 60_000, { code: "Throttling" }); // RETRY: none
-    await decideOwnership(db.sql, id, false, {}); // OBLIGATION_OPENED: none
+    const [{ access_key: accessKey }] = (await db.sql`
+      SELECT access_key FROM requests WHERE correlation_id = ${id}`) as unknown as [{ access_key: string }];
+    await decideOwnership(db.sql, { id, accessKey, resolved: {}, present: false, sinceMs: 0 }); // OBLIGATION_OPENED: none
     expect(await outbox(id)).toEqual([]);
     await markSucceeded(db.sql, id, {}, { pre_existing: false });
     await finishRevocation(db.sql, id, "FAILED", { code: "AccessDenied" });

@@ -85,6 +85,7 @@ export function createAwsProvider(deps: AwsProviderDeps): ProviderClient {
 
   return {
     provider: "aws",
+    attributable: false,
 
     async canonical(payload: RequestPayload): Promise<CanonicalAccess> {
       return { accessKey: awsAccessKey(awsPayload(payload)), resolved: {} };

@@ -173,6 +173,7 @@ export function createAzureProvider(deps: AzureProviderDeps): ProviderClient {
 
   return {
     provider: "azure",
+    attributable: true,
     canonical(payload): Promise<CanonicalAccess> {
       return run(payload, async (p, signal): Promise<CanonicalAccess> => {
         const guid = await roleGuidOf(p, undefined, signal);
