@@ -35,6 +35,8 @@ export interface Inspection {
    * access (AWS IAM records no author for an attachment).
    */
   ours: boolean | null;
+  /** The `readTag` of the read that answered (a shared read's may be older than the caller's). */
+  readTag?: number;
 }
 
 export interface ProviderCallContext {
@@ -46,6 +48,13 @@ export interface ProviderCallContext {
    * Azure names its assignments after them; a revoke removes those and never anything else.
    */
   ownCorrelationIds?: readonly string[];
+  /**
+   * How recent the read must be, as the caller counts (the worker: the database clock when its
+   * decision began). A read for the same principal already in flight may answer this one too
+   * (lib/providers/shared-reads.ts); the inspection then says the tag of the caller that started
+   * it, which is earlier.
+   */
+  readTag?: number;
 }
 
 /** One cloud. Each implementation classifies its SDK's errors into ProviderError, once. */

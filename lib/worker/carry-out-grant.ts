@@ -91,7 +91,7 @@ async function decide(
 ): Promise<boolean> {
   let present: boolean | null = null;
   let sinceMs = row.claimed_at_ms;
-  if (!row.own_open) present = await read(deps, payload, ctx);
+  if (!row.own_open) ({ present, sinceMs } = await read(deps, payload, ctx, sinceMs));
   for (let round = 0; round < DECISION_ROUNDS; round++) {
     const d = await decideOwnership(deps.sql, {
       id: row.correlation_id,
@@ -102,8 +102,7 @@ async function decide(
     });
     if (d.recorded !== null) return d.recorded;
     if (!d.needRead) throw new Error("request left PROCESSING while its ownership was decided");
-    sinceMs = d.dbNowMs;
-    present = await read(deps, payload, ctx);
+    ({ present, sinceMs } = await read(deps, payload, ctx, d.dbNowMs));
   }
   // Kept racing with revocations of the same access: try again later, as for a throttle.
   throw new ProviderError({
@@ -114,9 +113,19 @@ async function decide(
   });
 }
 
-async function read(deps: WorkerDeps, payload: RequestPayload, ctx: ProviderCallContext): Promise<boolean> {
-  const seen = await deps.provider.inspect(payload, ctx, "grant");
-  return seen.present && seen.ours !== true;
+/**
+ * One look at the cloud for the decision, newer than `sinceMs` (database clock). A listing of the
+ * same principal already in flight may answer it: then the answer is only known to be newer
+ * than the moment that listing's own caller began, and the decision checks from then.
+ */
+async function read(
+  deps: WorkerDeps,
+  payload: RequestPayload,
+  ctx: ProviderCallContext,
+  sinceMs: number,
+): Promise<{ present: boolean; sinceMs: number }> {
+  const seen = await deps.provider.inspect(payload, { ...ctx, readTag: sinceMs }, "grant");
+  return { present: seen.present && seen.ours !== true, sinceMs: Math.min(sinceMs, seen.readTag ?? sinceMs) };
 }
 
 /** FAILED for a reason of ours, not the cloud's; an obligation already open is kept. */

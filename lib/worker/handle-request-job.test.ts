@@ -77,6 +77,20 @@ describe("grant", () => {
     expect(((await fresh.json()) as { status: string }).status).toBe("SUCCESS");
   });
 
+  test("grants for one principal decided at once share one listing of its policies", async () => {
+    const arns = ["AmazonS3ReadOnlyAccess", "AmazonSQSReadOnlyAccess", "AmazonSNSReadOnlyAccess"].map(
+      (n) => `arn:aws:iam::aws:policy/${n}`,
+    );
+    h.cloud.aws.seedUser("shared-reader"); // this test's own user: its grants stay active
+    const jobs = [];
+    for (const arn of arns) jobs.push((await h.submit(awsGrant("shared-reader", arn))).job);
+    h.cloud.aws.faults.set({ latencyMs: 150 }); // every call slow enough for the three to overlap
+    const lists = requests("ListAttachedUserPolicies");
+    await Promise.all(jobs.map((j) => h.run(j)));
+    expect(requests("ListAttachedUserPolicies") - lists).toBe(1);
+    for (const arn of arns) expect(attached("shared-reader")).toContain(arn);
+  });
+
   test("a duplicate delivery changes nothing, and a job of another chain does nothing", async () => {
     const arn = "arn:aws:iam::aws:policy/SecurityAudit";
     const { id, job } = await h.submit(awsGrant("bob", arn));

@@ -1,15 +1,17 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { AwsRequest, RequestPayload } from "../../schemas/request.ts";
 import { awsAccessKey } from "../access-key.ts";
-import type { CanonicalAccess, GrantOutcome, Inspection, ProviderClient, RevokeOutcome } from "../types.ts";
+import { createSharedReads, type SharedRead } from "../shared-reads.ts";
+import type {
+  CanonicalAccess,
+  GrantOutcome,
+  Inspection,
+  ProviderCallContext,
+  ProviderClient,
+  RevokeOutcome,
+} from "../types.ts";
 import { classifyAwsError, permanentError } from "./classify-aws-error.ts";
-import {
-  addUserToGroup,
-  attachPolicy,
-  isPolicyAttached,
-  isUserInGroup,
-  putInlinePolicy,
-} from "./commands.ts";
+import { addUserToGroup, attachedPolicies, attachPolicy, groupsOfUser, putInlinePolicy } from "./commands.ts";
 import { revokeGroupMembership, userName } from "./group-membership.ts";
 import { inspectInlinePolicy, revokeInlinePolicy } from "./inline-policy.ts";
 import { revokeManagedPolicy } from "./managed-policy.ts";
@@ -31,17 +33,45 @@ function awsPayload(payload: RequestPayload): AwsRequest {
   return payload;
 }
 
+type Lists = SharedRead<string[]>;
+
+/**
+ * One read: the principal's whole list (attached policies, or groups), shared by the grants of
+ * that principal in flight at the same time, so N grants for one user cost one listing, not N;
+ * the inspection says how old the shared answer may be (its readTag).
+ */
 async function present(
   deps: AwsProviderDeps,
+  lists: Lists,
   { principal, permission }: AwsRequest,
+  ctx: ProviderCallContext,
   purpose: "grant" | "check",
 ): Promise<Inspection> {
-  const yes = (v: boolean): Inspection => ({ present: v, ours: null });
+  const yes = (v: boolean, tag: number | undefined): Inspection => ({
+    present: v,
+    ours: null,
+    ...(tag === undefined ? {} : { readTag: tag }),
+  });
+  const who = `${principal.type}/${principal.name.toLowerCase()}`;
   switch (permission.type) {
-    case "managed_policy":
-      return yes(await isPolicyAttached(deps.client, principal, permission.policy_arn, deps.listPageSize));
-    case "group_membership":
-      return yes(await isUserInGroup(deps.client, userName(principal), permission.group, deps.listPageSize));
+    case "managed_policy": {
+      const arns = await lists(`policies:${who}`, ctx.readTag, () =>
+        attachedPolicies(deps.client, principal, deps.listPageSize),
+      );
+      return yes(arns.value.includes(permission.policy_arn), arns.tag);
+    }
+    case "group_membership": {
+      const user = userName(principal);
+      const groups = await lists(`groups:${who}`, ctx.readTag, () =>
+        groupsOfUser(deps.client, user, deps.listPageSize),
+      );
+      // IAM names are not distinguished by case: "Auditors" and "auditors" are the same group.
+      const wanted = permission.group.toLowerCase();
+      return yes(
+        groups.value.some((g) => g.toLowerCase() === wanted),
+        groups.tag,
+      );
+    }
     case "inline_policy":
       return await inspectInlinePolicy(deps.client, principal, permission, purpose);
   }
@@ -75,6 +105,7 @@ async function apply(client: IAMClient, { principal, permission }: AwsRequest): 
  */
 export function createAwsProvider(deps: AwsProviderDeps): ProviderClient {
   const { client } = deps;
+  const lists: Lists = createSharedReads<string[]>();
   const classified = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
@@ -91,8 +122,8 @@ export function createAwsProvider(deps: AwsProviderDeps): ProviderClient {
       return { accessKey: awsAccessKey(awsPayload(payload)), resolved: {} };
     },
 
-    inspect(payload, _ctx, purpose): Promise<Inspection> {
-      return classified(() => present(deps, awsPayload(payload), purpose));
+    inspect(payload, ctx, purpose): Promise<Inspection> {
+      return classified(() => present(deps, lists, awsPayload(payload), ctx, purpose));
     },
 
     async grant(payload: RequestPayload): Promise<GrantOutcome> {

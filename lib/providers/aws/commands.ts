@@ -87,53 +87,43 @@ async function listAttachedPage(
   };
 }
 
-/** Walks Marker pages until `found` says yes or the list ends. */
-async function searchPages(
-  fetchPage: (marker: string | undefined) => Promise<ListPage>,
-  found: (item: string) => boolean,
-): Promise<boolean> {
+/** Walks every Marker page: the whole list, so one answer serves every grant asking about it. */
+async function allPages(fetchPage: (marker: string | undefined) => Promise<ListPage>): Promise<string[]> {
+  const items: string[] = [];
   let marker: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const { items, next } = await fetchPage(marker);
-    if (items.some(found)) return true;
-    if (next === undefined || next === marker) return false;
-    marker = next;
+    const out = await fetchPage(marker);
+    items.push(...out.items);
+    if (out.next === undefined || out.next === marker) return items;
+    marker = out.next;
   }
   throw new Error(`IAM listing did not end after ${MAX_PAGES} pages`);
 }
 
-export function isPolicyAttached(
+/** Every managed policy attached to the principal (ListAttached{User,Role,Group}Policies). */
+export function attachedPolicies(
   client: IAMClient,
   p: AwsPrincipal,
-  policyArn: string,
   pageSize = DEFAULT_PAGE_SIZE,
-): Promise<boolean> {
-  return searchPages(
-    (marker) => listAttachedPage(client, p, marker, pageSize),
-    (arn) => arn === policyArn,
-  );
+): Promise<string[]> {
+  return allPages((marker) => listAttachedPage(client, p, marker, pageSize));
 }
 
-export function isUserInGroup(
+/** Every group the user is in (ListGroupsForUser). */
+export function groupsOfUser(
   client: IAMClient,
   userName: string,
-  groupName: string,
   pageSize = DEFAULT_PAGE_SIZE,
-): Promise<boolean> {
-  // IAM names are not distinguished by case: "Auditors" and "auditors" are the same group.
-  const wanted = groupName.toLowerCase();
-  return searchPages(
-    async (marker) => {
-      const out = await client.send(
-        new ListGroupsForUserCommand({ UserName: userName, Marker: marker, MaxItems: pageSize }),
-      );
-      return {
-        items: (out.Groups ?? []).flatMap((g) => (g.GroupName === undefined ? [] : [g.GroupName])),
-        next: out.IsTruncated ? out.Marker : undefined,
-      };
-    },
-    (name) => name.toLowerCase() === wanted,
-  );
+): Promise<string[]> {
+  return allPages(async (marker) => {
+    const out = await client.send(
+      new ListGroupsForUserCommand({ UserName: userName, Marker: marker, MaxItems: pageSize }),
+    );
+    return {
+      items: (out.Groups ?? []).flatMap((g) => (g.GroupName === undefined ? [] : [g.GroupName])),
+      next: out.IsTruncated ? out.Marker : undefined,
+    };
+  });
 }
 
 export async function addUserToGroup(client: IAMClient, userName: string, groupName: string): Promise<void> {

@@ -1,7 +1,8 @@
 import type { AuthorizationManagementClient, RoleAssignment } from "@azure/arm-authorization";
 import { isRestError } from "@azure/core-rest-pipeline";
-import type { AzureRequest, RequestPayload } from "../../schemas/request.ts";
+import { type AzureRequest, normalizeScope, type RequestPayload, roleGuid } from "../../schemas/request.ts";
 import { azureAccessKey } from "../access-key.ts";
+import { createSharedReads } from "../shared-reads.ts";
 import {
   type CanonicalAccess,
   type GrantOutcome,
@@ -46,6 +47,7 @@ const nameOf = (a: RoleAssignment) => a.name?.toLowerCase() ?? "";
  */
 export function createAzureProvider(deps: AzureProviderDeps): ProviderClient {
   const { client } = deps;
+  const listings = createSharedReads<RoleAssignment[]>();
   const timeoutMs = deps.callTimeoutMs ?? 30_000;
 
   async function roleGuidOf(p: AzureRequest, ctx: ProviderCallContext | undefined, signal: AbortSignal) {
@@ -54,14 +56,19 @@ export function createAzureProvider(deps: AzureProviderDeps): ProviderClient {
     return await resolveRoleGuid(client, p.role, p.scope, signal);
   }
 
+  /**
+   * The principal's assignments of the role exactly at the scope. One listing per principal and
+   * scope serves every grant of it in flight at once (they differ in role only); `tag` is how old
+   * that listing may be (ctx.readTag of the caller that started it).
+   */
   async function matches(p: AzureRequest, ctx: ProviderCallContext, signal: AbortSignal) {
     const guid = await roleGuidOf(p, ctx, signal);
-    const found = await findAssignments(
-      client,
-      { scope: p.scope, principalId: p.principal.id, roleDefinitionGuid: guid },
-      signal,
+    const key = `${p.principal.id.toLowerCase()}|${normalizeScope(p.scope)}`;
+    const atScope = await listings(key, ctx.readTag, () =>
+      findAssignments(client, { scope: p.scope, principalId: p.principal.id }, signal),
     );
-    return { guid, found };
+    const found = atScope.value.filter((a) => roleGuid(a.roleDefinitionId ?? "") === guid);
+    return { guid, found, tag: atScope.tag };
   }
 
   async function grant(
@@ -187,9 +194,13 @@ export function createAzureProvider(deps: AzureProviderDeps): ProviderClient {
     },
     inspect(payload, ctx): Promise<Inspection> {
       return run(payload, async (p, signal) => {
-        const { found } = await matches(p, ctx, signal);
+        const { found, tag } = await matches(p, ctx, signal);
         const mine = ownNames(ctx);
-        return { present: found.length > 0, ours: found.some((a) => mine.has(nameOf(a))) };
+        return {
+          present: found.length > 0,
+          ours: found.some((a) => mine.has(nameOf(a))),
+          ...(tag === undefined ? {} : { readTag: tag }),
+        };
       });
     },
     grant(payload, ctx) {
