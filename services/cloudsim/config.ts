@@ -31,6 +31,11 @@ export const cloudsimEnv = {
   CLOUDSIM_CLIENT_SECRET: z.string().min(1).max(256).default(DEFAULT_CLIENT_SECRET),
   /** Items per ARM list page; small so clients' nextLink handling is always exercised. */
   CLOUDSIM_AZURE_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(2),
+  /** A real cloud's manners, for benchmarks and drills: milliseconds added to every call... */
+  CLOUDSIM_LATENCY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  /** ...and each cloud's account rate limit, calls per second (0: none), with its burst (0: one second's worth). */
+  CLOUDSIM_RATE_PER_SECOND: z.coerce.number().min(0).max(1_000_000).default(0),
+  CLOUDSIM_RATE_BURST: z.coerce.number().int().min(0).max(1_000_000).default(0),
 };
 
 export type CloudsimConfig = ReturnType<typeof loadCloudsimConfig>;

@@ -37,6 +37,13 @@ async function main(): Promise<void> {
     azureBehaviour: { pageSize: config.CLOUDSIM_AZURE_PAGE_SIZE },
     logger: log,
   });
+  const manners = {
+    latencyMs: config.CLOUDSIM_LATENCY_MS,
+    ratePerSecond: config.CLOUDSIM_RATE_PER_SECOND,
+    burst: config.CLOUDSIM_RATE_BURST,
+  };
+  sim.aws.faults.set(manners);
+  sim.azure.faults.set(manners);
   // Loud on purpose: a worker pointed here by mistake grants nothing anywhere real.
   log.warn(
     {

@@ -17,6 +17,22 @@ export interface FaultConfig {
   failNext: number;
   /** Per-action faults, checked in order before the global knobs; the first that applies wins. */
   rules: FaultRule[];
+  /**
+   * The account's request rate limit, calls per second (0: none). Real clouds meter each account
+   * (IAM) or tenant/subscription (ARM) with a token bucket and throttle what goes over it; a
+   * throttled call did nothing. Every call counts, reads and writes alike.
+   */
+  ratePerSecond: number;
+  /** The bucket's depth: calls that may go at once after a quiet spell (0: one second's worth). */
+  burst: number;
+}
+
+/** What the simulator counted since it started (or was reset): proof that nobody was throttled. */
+export interface FaultStats {
+  /** Calls answered with a throttle, for any reason. */
+  throttled: number;
+  /** Of those, calls over the account's rate limit. */
+  rateLimited: number;
 }
 
 export type FaultMode = "throttle" | "server_error" | "hang" | "drop_reply";
@@ -47,11 +63,14 @@ export const NO_FAULTS: Readonly<FaultConfig> = Object.freeze({
   errorRate: 0,
   failNext: 0,
   rules: [],
+  ratePerSecond: 0,
+  burst: 0,
 });
 
 /** What the simulator should do instead of (or after) handling the call; each cloud renders it in its own wire format. */
 export type FaultDecision =
-  | { kind: "throttle"; retryAfterSeconds?: number }
+  /** `rate`: over the account's rate limit (real IAM then sends no Retry-After; ARM does). */
+  | { kind: "throttle"; retryAfterSeconds?: number; rate?: true }
   | { kind: "server_error" }
   /** Never answer (until the client gives up); the call is not applied. */
   | { kind: "hang" }
@@ -64,6 +83,14 @@ export interface FaultState {
   /** Change some knobs; the values are validated (rates within 0..1, counts and delays non-negative). */
   set(patch: Partial<FaultConfig>): void;
   reset(): void;
+  stats(): Readonly<FaultStats>;
+  /** Counts a throttle answered; `rate` when it came from the account's rate limit. */
+  countThrottle(rate: boolean): void;
+  /**
+   * Takes one call from the account's bucket at `now` (ms). Returns 0 when the call may go, or
+   * how long until it could, in ms, when it is over the limit.
+   */
+  takeCall(now: number): number;
 }
 
 const ruleSchema = z.strictObject({
@@ -83,6 +110,8 @@ export const faultPatchSchema = z.strictObject({
   errorRate: z.number().min(0).max(1).optional(),
   failNext: z.number().int().min(0).max(1_000_000).optional(),
   rules: z.array(ruleSchema).max(100).optional(),
+  ratePerSecond: z.number().min(0).max(1_000_000).optional(),
+  burst: z.number().int().min(0).max(1_000_000).optional(),
 });
 
 export function createFaultState(
@@ -99,13 +128,36 @@ export function createFaultState(
     return parsed;
   };
   let config: FaultConfig = { ...NO_FAULTS, rules: [], ...install(initial) };
+  let stats: FaultStats = { throttled: 0, rateLimited: 0 };
+  // GCRA: the theoretical arrival time of the next call. A call at `t` conforms when tat - t is
+  // within the burst's tolerance; each call moves tat on by one emission interval.
+  let tat = 0;
   return {
     current: () => config,
     set(patch) {
-      config = { ...config, ...install(patch) };
+      const parsed = install(patch);
+      if (parsed.ratePerSecond !== undefined || parsed.burst !== undefined) tat = 0;
+      config = { ...config, ...parsed };
     },
     reset() {
       config = { ...NO_FAULTS, rules: [] };
+      stats = { throttled: 0, rateLimited: 0 };
+      tat = 0;
+    },
+    stats: () => stats,
+    countThrottle(rate) {
+      stats = { throttled: stats.throttled + 1, rateLimited: stats.rateLimited + (rate ? 1 : 0) };
+    },
+    takeCall(t) {
+      const { ratePerSecond, burst } = config;
+      if (ratePerSecond <= 0) return 0;
+      const interval = 1000 / ratePerSecond;
+      const depth = burst > 0 ? burst : Math.max(1, Math.round(ratePerSecond));
+      const start = Math.max(tat, t);
+      const wait = start + interval - t - depth * interval;
+      if (wait > 0) return wait;
+      tat = start + interval;
+      return 0;
     },
   };
 }
@@ -132,13 +184,32 @@ function ruleApplies(rule: FaultRule, call: FaultCall | undefined, now: number):
 }
 
 /**
- * Waits out the configured latency, then decides whether this call fails. Rules come first (a
- * counted rule uses one of its calls), then `failNext` (deterministic), then the rates.
+ * Meters the call against the account's rate limit, waits out the configured latency, then decides
+ * whether this call fails. The rate limit comes first, as at a cloud's front door (a throttled call
+ * reaches nothing, and still takes the latency to answer); then rules (a counted rule uses one of
+ * its calls), then `failNext` (deterministic), then the rates.
  */
 export async function applyFaults(
   state: FaultState,
   opts: ApplyFaultsOptions = {},
   call?: FaultCall,
+): Promise<FaultDecision | undefined> {
+  const { latencyMs } = state.current();
+  const overBy = state.takeCall((opts.now ?? Date.now)());
+  if (overBy > 0) {
+    if (latencyMs > 0) await (opts.sleep ?? Bun.sleep)(latencyMs);
+    state.countThrottle(true);
+    return { kind: "throttle", retryAfterSeconds: Math.max(1, Math.ceil(overBy / 1000)), rate: true };
+  }
+  const decision = await decide(state, opts, call);
+  if (decision?.kind === "throttle") state.countThrottle(false);
+  return decision;
+}
+
+async function decide(
+  state: FaultState,
+  opts: ApplyFaultsOptions,
+  call: FaultCall | undefined,
 ): Promise<FaultDecision | undefined> {
   const { latencyMs } = state.current();
   if (latencyMs > 0) await (opts.sleep ?? Bun.sleep)(latencyMs);

@@ -97,7 +97,12 @@ function seedAws(aws: IamSim, seed: z.infer<typeof awsSeedSchema>): void {
 }
 
 function createAdminHandler(aws: IamSim, azure: ArmSim) {
-  const state = () => ({ aws: aws.snapshot(), azure: azure.snapshot() });
+  const state = () => ({
+    aws: aws.snapshot(),
+    azure: azure.snapshot(),
+    // Throttles answered since start or reset: a run at a rate limit shows here that none were.
+    throttles: { aws: aws.faults.stats(), azure: azure.faults.stats() },
+  });
   return async (req: Request, path: string): Promise<Response> => {
     const route = `${req.method.toUpperCase()} ${path}`;
     try {

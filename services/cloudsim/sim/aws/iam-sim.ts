@@ -133,7 +133,8 @@ export function createIamSim(opts: IamSimOptions = {}): IamSim {
     if (fault?.kind === "throttle") {
       const err = new IamError("Throttling", "Rate exceeded");
       const res = errorResponse(err, requestId);
-      if (fault.retryAfterSeconds !== undefined)
+      // Real IAM names no Retry-After when an account goes over its rate; a drill's rule may.
+      if (fault.retryAfterSeconds !== undefined && fault.rate !== true)
         res.headers.set("retry-after", String(fault.retryAfterSeconds));
       return res;
     }

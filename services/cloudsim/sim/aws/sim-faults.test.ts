@@ -41,9 +41,65 @@ describe("applyFaults", () => {
     expect(() => state.set({ throttleRate: 1.5 })).toThrow();
     expect(() => state.set({ failNext: -1 })).toThrow();
     state.set({ errorRate: 1, latencyMs: 5 });
-    expect(state.current()).toEqual({ latencyMs: 5, throttleRate: 0, errorRate: 1, failNext: 0, rules: [] });
+    expect(state.current()).toEqual({
+      latencyMs: 5,
+      throttleRate: 0,
+      errorRate: 1,
+      failNext: 0,
+      rules: [],
+      ratePerSecond: 0,
+      burst: 0,
+    });
     state.reset();
-    expect(state.current()).toEqual({ latencyMs: 0, throttleRate: 0, errorRate: 0, failNext: 0, rules: [] });
+    expect(state.current()).toEqual({
+      latencyMs: 0,
+      throttleRate: 0,
+      errorRate: 0,
+      failNext: 0,
+      rules: [],
+      ratePerSecond: 0,
+      burst: 0,
+    });
+  });
+});
+
+describe("the account rate limit", () => {
+  test("a burst goes at once, then one call per interval; the rest are throttled and counted", async () => {
+    let now = 10_000;
+    const state = createFaultState({ ratePerSecond: 10, burst: 3 });
+    const at = async () => applyFaults(state, { now: () => now });
+    // Three at once fit the bucket; the fourth is over by one interval (100 ms).
+    const first = [await at(), await at(), await at(), await at()];
+    expect(first.slice(0, 3)).toEqual([undefined, undefined, undefined]);
+    expect(first[3]).toEqual({ kind: "throttle", retryAfterSeconds: 1, rate: true });
+    now += 99;
+    expect(await at()).toMatchObject({ kind: "throttle", rate: true });
+    now += 1;
+    expect(await at()).toBeUndefined();
+    expect(await at()).toMatchObject({ kind: "throttle" });
+    // A quiet second refills the bucket to its depth, not beyond.
+    now += 1000;
+    const refill = [await at(), await at(), await at(), await at()];
+    expect(refill.map((d) => d?.kind)).toEqual([undefined, undefined, undefined, "throttle"]);
+    expect(state.stats()).toEqual({ throttled: 4, rateLimited: 4 });
+  });
+
+  test("over a long run the admitted rate is the limit; other throttles count too", async () => {
+    let now = 0;
+    const state = createFaultState({ ratePerSecond: 50 }, () => now);
+    let admitted = 0;
+    // 200 calls/s offered for 10 s against 50/s with a one-second bucket.
+    for (let i = 0; i < 2000; i++) {
+      now = i * 5;
+      if ((await applyFaults(state, { now: () => now })) === undefined) admitted++;
+    }
+    expect(admitted).toBeGreaterThanOrEqual(50 * 10);
+    expect(admitted).toBeLessThanOrEqual(50 * 10 + 50);
+    state.set({ ratePerSecond: 0, failNext: 1 });
+    expect(await applyFaults(state)).toEqual({ kind: "throttle" });
+    expect(state.stats()).toEqual({ throttled: 2000 - admitted + 1, rateLimited: 2000 - admitted });
+    state.reset();
+    expect(state.stats()).toEqual({ throttled: 0, rateLimited: 0 });
   });
 });
 
@@ -183,6 +239,19 @@ describe("fault knobs through the real SDK", () => {
     expect(sdkErrorView(err).code).toBe("Throttling");
     const headers = (err as { $response?: { headers?: Record<string, string> } }).$response?.headers ?? {};
     expect(headers["retry-after"]).toBe("7");
+  });
+
+  test("over the account's rate limit: Throttling without Retry-After, and nothing changed", async () => {
+    run.sim.faults.set({ ratePerSecond: 1, burst: 1 });
+    await iam.send(new GetUserCommand({ UserName: "alice" }));
+    const err = await rejectionOf(
+      iam.send(new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: RO })),
+    );
+    expect(sdkErrorView(err)).toMatchObject({ code: "Throttling", status: 400 });
+    const headers = (err as { $response?: { headers?: Record<string, string> } }).$response?.headers ?? {};
+    expect(headers["retry-after"]).toBeUndefined();
+    expect(run.sim.snapshot().users.alice?.attachedPolicies).toEqual([]);
+    expect(run.sim.faults.stats()).toEqual({ throttled: 1, rateLimited: 1 });
   });
 
   test("drop_reply applies the call and never answers: the client times out, the change is made", async () => {

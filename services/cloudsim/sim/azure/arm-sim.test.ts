@@ -377,6 +377,18 @@ describe("faults, snapshot and reset", () => {
     expect(sim.snapshot().calls.mutating).toBe(0);
   });
 
+  test("over the tenant's rate limit: 429 with the wait in Retry-After, and nothing created", async () => {
+    sim.faults.set({ ratePerSecond: 0.5, burst: 1 });
+    const ok = await put(crypto.randomUUID(), { roleDefinitionId: defId(READER), principalId: ALICE });
+    expect(ok.status).toBe(201);
+    const r = await put(crypto.randomUUID(), { roleDefinitionId: defId(CONTRIBUTOR), principalId: ALICE });
+    expect(r.status).toBe(429);
+    // One call every two seconds: the next may go in about two.
+    expect(r.headers.get("retry-after")).toBe("2");
+    expect(sim.snapshot().roleAssignments).toHaveLength(1);
+    expect(sim.faults.stats()).toEqual({ throttled: 1, rateLimited: 1 });
+  });
+
   test("errorRate 1 → 500 InternalServerError", async () => {
     sim.faults.set({ errorRate: 1 });
     const r = await put(crypto.randomUUID(), { roleDefinitionId: defId(READER), principalId: ALICE });
