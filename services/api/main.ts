@@ -97,6 +97,7 @@ async function main() {
     keyPrefix: config.REDIS_KEY_PREFIX,
     commandTimeoutMs: config.REDIS_TIMEOUT_MS,
     name: "csecbridge-api",
+    autoPipelining: true,
   });
   redis.on("error", (err) => log.debug({ err }, "redis connection error"));
   redis.once("ready", () => void checkRedisPolicy(redis, log));
