@@ -84,6 +84,7 @@ describe("webhooks chaos: kill -9 mid-send, then FLUSHALL", () => {
     services.push(
       spawnService("services/scheduler/main.ts", {
         ...env(),
+        LOG_LEVEL: "info", // its rebuilds and periodic requeues, for the message of a failure
         SCHEDULER_INTERVAL_MS: "100",
         RECONCILE_INTERVAL_MS: "300",
         WORKER_HEARTBEAT_TIMEOUT_MS: "1500",
@@ -123,7 +124,18 @@ describe("webhooks chaos: kill -9 mid-send, then FLUSHALL", () => {
       },
       "every delivery delivered",
       60_000,
-    );
+    ).catch(async (err: unknown) => {
+      // What was left, and what the services said, so a failure can be read from the CI log.
+      const left = await db.sql`
+        SELECT id, status, attempts, lease_job, lease_until, next_attempt_at, last_error
+        FROM webhook_deliveries WHERE status <> 'delivered'`;
+      const undispatched = await db.sql`
+        SELECT event_id, correlation_id, event_type FROM webhook_outbox WHERE dispatched_at IS NULL`;
+      const said = services.map((s) => s.output().slice(-4000)).join("\n---\n");
+      throw new Error(
+        `${String(err)}\nleft: ${JSON.stringify(left)}\nundispatched: ${JSON.stringify(undispatched)}\n${said}`,
+      );
+    });
     const rows = await db.sql<{ id: string; correlation_id: string }[]>`
       SELECT id, correlation_id FROM webhook_deliveries`;
     expect(rows.map((r) => r.correlation_id).sort()).toEqual([...ids].sort());
@@ -149,7 +161,12 @@ describe("webhooks chaos: kill -9 mid-send, then FLUSHALL", () => {
   });
 });
 
-/** `n` grants of client "chaos" taken to SUCCESS through the real transitions (each writes its outbox row). */
+/**
+ * `n` grants of client "chaos" taken to SUCCESS through the real transitions (each writes its
+ * outbox row). Each in one transaction: the scheduler running beside the test rebuilds queues from
+ * PostgreSQL after the FLUSHALL, and a PENDING row it saw would be leased to a job of its own, so
+ * this stand-in worker's claim would fail (it did once in CI: 17 events instead of 18).
+ */
 async function succeed(sql: Sql, n: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -161,23 +178,26 @@ async function succeed(sql: Sql, n: number): Promise<string[]> {
       permission: { type: "managed_policy", policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
       duration: "PT1H",
     };
-    await insertRequest(sql, {
-      correlationId: id,
-      provider: "aws",
-      action: "grant",
-      client: "chaos",
-      payload,
-      requestHash: id,
-      idempotencyKey: null,
-      accessKey: `aws:user/u${i}-${id}:policy:arn:aws:iam::aws:policy/readonlyaccess`,
-      principal: `user/u${i}`,
-      ticket: null,
-      requestedBy: null,
-      expiresAt: null,
-      durationMs: 3_600_000,
+    await sql.begin(async (tx) => {
+      await insertRequest(tx, {
+        correlationId: id,
+        provider: "aws",
+        action: "grant",
+        client: "chaos",
+        payload,
+        requestHash: id,
+        idempotencyKey: null,
+        accessKey: `aws:user/u${i}-${id}:policy:arn:aws:iam::aws:policy/readonlyaccess`,
+        principal: `user/u${i}`,
+        ticket: null,
+        requestedBy: null,
+        expiresAt: null,
+        durationMs: 3_600_000,
+      });
+      if (!(await claimForProcessing(tx, id, `job-${id}`, 60_000))) throw new Error(`claim of ${id} failed`);
+      if (!(await markSucceeded(tx, id, {}, { pre_existing: false })))
+        throw new Error(`SUCCESS of ${id} failed`);
     });
-    await claimForProcessing(sql, id, `job-${id}`, 60_000);
-    await markSucceeded(sql, id, {}, { pre_existing: false });
     ids.push(id);
   }
   return ids;
