@@ -14,7 +14,7 @@ export interface RateDecision {
 }
 
 const COMMAND = "rlTake";
-type Take = (key: string, interval: number, burst: number) => Promise<unknown>;
+type Take = (key: string, interval: number, burst: number, want: number) => Promise<unknown>;
 const registered = new WeakMap<Redis, Take>();
 
 /** The script on this connection, registered once with defineCommand (EVALSHA, EVAL on NOSCRIPT). */
@@ -31,10 +31,24 @@ function takeCommand(redis: Redis): Take {
 
 /** Takes one request from `client`'s budget (one round trip, one key). */
 export async function takeToken(redis: Redis, client: string, limit: RateLimit): Promise<RateDecision> {
-  const reply = await takeCommand(redis)(rateLimitKey(client), intervalMicros(limit), limit.burst);
+  const { granted, ...rest } = await takeTokens(redis, client, limit, 1);
+  return { allowed: granted === 1, ...rest };
+}
+
+/**
+ * Takes up to `want` requests at once from `client`'s budget (one round trip): as many as the
+ * bucket holds, 0 when it holds none (then `waitUs` says when one will be there).
+ */
+export async function takeTokens(
+  redis: Redis,
+  client: string,
+  limit: RateLimit,
+  want: number,
+): Promise<Omit<RateDecision, "allowed"> & { granted: number }> {
+  const reply = await takeCommand(redis)(rateLimitKey(client), intervalMicros(limit), limit.burst, want);
   if (!Array.isArray(reply) || reply.length !== 4 || !reply.every((v) => typeof v === "number")) {
     throw new Error("ratelimit script: expected four integers");
   }
-  const [allowed, remaining, waitUs, nowUs] = reply as [number, number, number, number];
-  return { allowed: allowed === 1, remaining, waitUs, nowUs };
+  const [granted, remaining, waitUs, nowUs] = reply as [number, number, number, number];
+  return { granted, remaining, waitUs, nowUs };
 }

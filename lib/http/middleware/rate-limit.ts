@@ -3,8 +3,9 @@ import type { Redis } from "ioredis";
 import { RateLimitedError } from "../../errors/http-errors.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { rateLimitHeaders } from "../../ratelimit/headers.ts";
+import { createRateLeases } from "../../ratelimit/lease.ts";
 import type { RateLimit } from "../../ratelimit/limits.ts";
-import { type RateDecision, takeToken } from "../../ratelimit/take.ts";
+import type { RateDecision } from "../../ratelimit/take.ts";
 import { isRedisReady } from "../../redis/connect.ts";
 import { guarded } from "../dependency.ts";
 
@@ -17,7 +18,8 @@ export interface RateLimitDeps {
 
 /**
  * Per-client rate limit, right after authentication and before the body is read or anything is
- * written: one Redis round trip on one key (lib/ratelimit/lua/gcra.lua), so a client that hammers
+ * written: one Redis round trip on one key (lib/ratelimit/lua/gcra.lua; a client with a large
+ * budget takes a few requests per round trip, lib/ratelimit/lease.ts), so a client that hammers
  * the API is turned away at the cost of a hash and a script call, and never reaches PostgreSQL.
  * Over the limit: 429 with Retry-After and the RateLimit fields; within it the fields are added
  * to whatever the endpoint answers. Once refused, a client is refused locally (no Redis call)
@@ -37,6 +39,7 @@ export function rateLimit(deps: RateLimitDeps): MiddlewareHandler<{ Variables: {
   };
   // client → local time (performance.now(), ms) before which Redis is known to refuse it.
   const deniedUntil = new Map<string, number>();
+  const leases = createRateLeases(deps.redis);
   return async (c, next) => {
     const client = c.get("client");
     const limit = deps.limitFor(client);
@@ -50,7 +53,7 @@ export function rateLimit(deps: RateLimitDeps): MiddlewareHandler<{ Variables: {
       decision = { allowed: false, remaining: 0, waitUs: Math.ceil((until - asked) * 1000), nowUs: 0 };
     } else if (isRedisReady(deps.redis)) {
       try {
-        decision = await guarded("redis", deps.redisTimeoutMs, () => takeToken(deps.redis, client, limit));
+        decision = await guarded("redis", deps.redisTimeoutMs, () => leases.take(client, limit));
         // Timed from before the call, so the local deadline is never later than Redis's.
         if (decision.allowed) deniedUntil.delete(client);
         else deniedUntil.set(client, asked + decision.waitUs / 1000);
