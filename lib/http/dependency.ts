@@ -1,3 +1,4 @@
+import type { Redis } from "ioredis";
 import { DependencyUnavailableError } from "../errors/http-errors.ts";
 
 type Dependency = "postgres" | "redis";
@@ -40,5 +41,21 @@ export async function guarded<T>(dep: Dependency, timeoutMs: number, fn: () => P
     throw err;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * `guarded("redis", …)` for a call on `redis`, without a timer of its own when the connection's
+ * own command timeout (ioredis `commandTimeout`, set from REDIS_TIMEOUT_MS by every service)
+ * already ends the call within `timeoutMs`: a hot-path request then costs no setTimeout and no
+ * race. A connection without one (or with a longer one) gets guarded()'s deadline.
+ */
+export async function guardedRedis<T>(redis: Redis, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const own = redis.options.commandTimeout;
+  if (own === undefined || own > timeoutMs) return await guarded("redis", timeoutMs, fn);
+  try {
+    return await fn();
+  } catch (err) {
+    throw new DependencyUnavailableError("redis", { cause: err });
   }
 }

@@ -5,7 +5,7 @@ import { recordAccess } from "../db/access-log.ts";
 import type { Sql } from "../db/connect.ts";
 import { findRequest } from "../db/requests.ts";
 import { NotFoundError } from "../errors/http-errors.ts";
-import { guarded } from "../http/dependency.ts";
+import { guarded, guardedRedis } from "../http/dependency.ts";
 import type { Logger } from "../logging/logger.ts";
 import { isRedisReady } from "../redis/connect.ts";
 import { type StatusView, toStatusView } from "./status-view.ts";
@@ -51,7 +51,9 @@ export async function readStatus(
   let found: { view: StatusView; cache: CacheOutcome } | undefined;
   if (redisUp) {
     try {
-      const cached = await guarded("redis", deps.redisTimeoutMs, () => getCachedStatus(redis, correlationId));
+      const cached = await guardedRedis(redis, deps.redisTimeoutMs, () =>
+        getCachedStatus(redis, correlationId),
+      );
       if (cached && canRead(caller, cached)) found = { view: cached, cache: "HIT" };
     } catch (err) {
       log.warn({ err, correlation_id: correlationId }, "cache read failed; reading PostgreSQL");
@@ -74,7 +76,7 @@ export async function readStatus(
       ? { settledSeconds: deps.cacheTtl.movingSeconds, movingSeconds: deps.cacheTtl.movingSeconds }
       : deps.cacheTtl;
     if (redisUp) {
-      await guarded("redis", deps.redisTimeoutMs, () => setCachedStatus(redis, view, ttl)).catch((err) =>
+      await guardedRedis(redis, deps.redisTimeoutMs, () => setCachedStatus(redis, view, ttl)).catch((err) =>
         log.warn({ err, correlation_id: correlationId }, "cache fill failed"),
       );
     }

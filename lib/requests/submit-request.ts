@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { Sql } from "../db/connect.ts";
 import { deleteUnqueuedRequest, insertRequest, type RequestStatus } from "../db/requests.ts";
 import { DependencyUnavailableError, IdempotencyConflictError } from "../errors/http-errors.ts";
-import { guarded } from "../http/dependency.ts";
+import { guarded, guardedRedis } from "../http/dependency.ts";
 import type { Logger } from "../logging/logger.ts";
 import { accessKeyOf } from "../providers/access-key.ts";
 import { enqueue } from "../queue/enqueue.ts";
@@ -79,7 +79,7 @@ export async function submitRequest(
     deps.now().getTime(),
   );
   try {
-    await guarded("redis", deps.redisTimeoutMs, () => enqueue(redis, job));
+    await guardedRedis(redis, deps.redisTimeoutMs, () => enqueue(redis, job));
   } catch (err) {
     const removed = await guarded("postgres", deps.dbTimeoutMs, () =>
       deleteUnqueuedRequest(sql, correlationId),

@@ -7,7 +7,7 @@ import { createRateLeases } from "../../ratelimit/lease.ts";
 import type { RateLimit } from "../../ratelimit/limits.ts";
 import type { RateDecision } from "../../ratelimit/take.ts";
 import { isRedisReady } from "../../redis/connect.ts";
-import { guarded } from "../dependency.ts";
+import { guardedRedis } from "../dependency.ts";
 
 export interface RateLimitDeps {
   redis: Redis;
@@ -53,7 +53,7 @@ export function rateLimit(deps: RateLimitDeps): MiddlewareHandler<{ Variables: {
       decision = { allowed: false, remaining: 0, waitUs: Math.ceil((until - asked) * 1000), nowUs: 0 };
     } else if (isRedisReady(deps.redis)) {
       try {
-        decision = await guarded("redis", deps.redisTimeoutMs, () => leases.take(client, limit));
+        decision = await guardedRedis(deps.redis, deps.redisTimeoutMs, () => leases.take(client, limit));
         // Timed from before the call, so the local deadline is never later than Redis's.
         if (decision.allowed) deniedUntil.delete(client);
         else deniedUntil.set(client, asked + decision.waitUs / 1000);
