@@ -31,7 +31,9 @@ export function buildProvider(config: WorkerConfig, wiring: ProviderWiring): Pro
           log: wiring.log,
           ...(wiring.budgetObserver ? { observer: wiring.budgetObserver } : {}),
         });
-  // One keep-alive connection per job slot: calls never queue for a socket, nor open more.
+  // One keep-alive connection per job slot (a job's calls are sequential): calls never queue for a
+  // socket, nor open more. Measured under Bun 1.4: both SDKs' node:http(s) agents honour keepAlive
+  // and maxSockets (48 calls, 16 at a time, maxSockets 4: 4 connections; without it, 16).
   const maxSockets = config.QUEUE_CONCURRENCY;
   if (config.provider === "aws") {
     return createAwsProvider({
