@@ -218,6 +218,31 @@ describe("call budget (GCRA in Redis)", () => {
     expect((refused as CallBudgetWaitExceeded).retryAfterMs).toBeGreaterThan(800);
   });
 
+  test("a call that booked its slot before a pause began waits the pause out too", async () => {
+    const account = freshAccount();
+    const a = budget({ account, callsPerSecond: 2, burst: 1, redis: await connection() });
+    const b = budget({ account, callsPerSecond: 2, burst: 1, redis: await connection() });
+    await a.take(); // the bucket is empty now: the next slot is 500 ms away
+    const started = performance.now();
+    const waiting = b.take(); // books that slot and sleeps towards it
+    await Bun.sleep(0);
+    await a.throttled(1500); // meanwhile the cloud throttles A
+    await waiting;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1400);
+  });
+
+  test("callers are served in the order they asked", async () => {
+    const b = budget({ account: freshAccount(), callsPerSecond: 20, burst: 1 });
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        await b.take();
+        order.push(i);
+      }),
+    );
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   test("a pause only grows, is bounded, and leaves no key behind", async () => {
     const account = freshAccount();
     const b = budget({ account, maxPauseMs: 3000 });

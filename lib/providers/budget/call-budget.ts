@@ -37,8 +37,9 @@ export interface CallBudgetOptions {
   /** Calls that may go at once after a quiet spell (>= 1). */
   burst: number;
   /**
-   * Longest one call waits for its slot; past it the call fails with CallBudgetWaitExceeded (a
-   * transient error the queue retries later) instead of holding its job for ever.
+   * Longest one call waits for its slot. A call whose slot would come later fails at once with
+   * CallBudgetWaitExceeded (a transient error the queue retries after that wait) instead of
+   * holding its job: more callers than callsPerSecond × maxWaitMs / 1000 at once only retry.
    */
   maxWaitMs: number;
   /** Longest a single script call may take before the budget gives up on Redis for this call. */
@@ -60,9 +61,10 @@ export interface CallBudget {
   readonly provider: string;
   readonly account: string;
   /**
-   * Waits until the account has a slot and takes it; never busy-loops (sleeps the wait the script
-   * returns). Resolves at once, unmetered, when Redis cannot answer (fail-open). Throws
-   * CallBudgetWaitExceeded when the wait would pass the deadline, or the signal's reason on abort.
+   * Books the account's next free slot and sleeps until it (callers are served in the order they
+   * asked, one round trip each; nobody polls). Resolves at once, unmetered, when Redis cannot
+   * answer (fail-open). Throws CallBudgetWaitExceeded, without booking, when the next free slot is
+   * past the deadline; the signal's reason when it aborts.
    */
   take(signal?: AbortSignalLike): Promise<void>;
   /**
@@ -80,8 +82,8 @@ export class CallBudgetWaitExceeded extends ProviderError {
       retryable: true,
       providerCode: "CallBudgetWaitExceeded",
       providerMessage:
-        `no call slot for ${provider} account ${account} after ${Math.round(waitedMs)} ms ` +
-        `(next in ${Math.round(nextSlotMs)} ms); the call was not sent`,
+        `no call slot for ${provider} account ${account} within the wait allowed ` +
+        `(waited ${Math.round(waitedMs)} ms, next free in ${Math.round(nextSlotMs)} ms); the call was not sent`,
       retryAfterMs: Math.ceil(nextSlotMs),
     });
     this.name = "CallBudgetWaitExceeded";
@@ -157,7 +159,6 @@ export function createCallBudget(opts: CallBudgetOptions): CallBudget {
   const { redis, provider, account, observer } = opts;
   const keys = callBudgetKeys(provider, account);
   const interval = intervalMicros(opts.callsPerSecond);
-  const intervalMs = interval / 1000;
   const redisTimeoutMs = opts.redisTimeoutMs ?? 500;
   const defaultPauseMs = opts.defaultPauseMs ?? 1000;
   const maxPauseMs = opts.maxPauseMs ?? 60_000;
@@ -183,33 +184,46 @@ export function createCallBudget(opts: CallBudgetOptions): CallBudget {
       const started = performance.now();
       const scripts = budgetScripts(redis);
       for (;;) {
+        const waitedMs = performance.now() - started;
         let waitUs: number;
+        let booked: boolean;
         try {
+          const leftUs = Math.max(0, Math.floor((opts.maxWaitMs - waitedMs) * 1000));
           const reply = await withTimeout(
-            scripts.take(keys.budget, keys.pause, interval, opts.burst),
+            scripts.take(keys.budget, keys.pause, interval, opts.burst, leftUs),
             redisTimeoutMs,
           );
-          if (!Array.isArray(reply) || typeof reply[0] !== "number") {
+          if (!Array.isArray(reply) || typeof reply[0] !== "number" || typeof reply[1] !== "number") {
             throw new CallBudgetUnavailable("take-call-slot.lua: unexpected reply");
           }
-          waitUs = reply[0];
+          [waitUs, booked] = [reply[0], reply[1] === 1];
           answered();
         } catch (err) {
           failOpen(err, "taking a slot");
           return;
         }
-        const waitedMs = performance.now() - started;
+        if (!booked) {
+          observer?.waitExceeded();
+          throw new CallBudgetWaitExceeded(provider, account, waitedMs, waitUs / 1000);
+        }
         if (waitUs <= 0) {
           observer?.waited(waitedMs);
           return;
         }
-        // Up to one interval of jitter, so the sharers told the same instant do not all come back at once.
-        const sleepMs = waitUs / 1000 + Math.random() * intervalMs;
-        if (waitedMs + sleepMs > opts.maxWaitMs) {
-          observer?.waitExceeded();
-          throw new CallBudgetWaitExceeded(provider, account, waitedMs, sleepMs);
+        await sleepUnlessAborted(waitUs / 1000, signal);
+        // A pause may have begun while this call slept towards its slot: then it waits the pause
+        // out and books again, like everyone else (the script books nothing before the pause ends).
+        let pauseLeftMs: number;
+        try {
+          pauseLeftMs = await withTimeout(redis.pttl(keys.pause), redisTimeoutMs);
+        } catch (err) {
+          failOpen(err, "checking for a pause");
+          return;
         }
-        await sleepUnlessAborted(sleepMs, signal);
+        if (pauseLeftMs <= 0) {
+          observer?.waited(performance.now() - started);
+          return;
+        }
       }
     },
     async throttled(retryAfterMs) {

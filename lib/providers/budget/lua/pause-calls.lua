@@ -1,7 +1,8 @@
 --[[
   The cloud throttled a call of this account and said how long to stay away (Retry-After): from
-  now on take-call-slot.lua refuses every sharer's call until then. A pause only ever grows: a
-  shorter hint arriving while a longer pause runs changes nothing.
+  now on take-call-slot.lua books no slot before then for any sharer, and a caller that booked
+  one earlier checks the key's TTL before it calls (the key expires exactly when the pause ends).
+  A pause only ever grows: a shorter hint arriving while a longer pause runs changes nothing.
 
   KEYS[1] cloud:<provider>:<account>:pause   string: µs since the epoch; expires with the pause
   ARGV[1] pause    µs from now (integer >= 1)
