@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Service } from "../helpers/spawn-service.ts";
 import { waitUntil } from "../helpers/spawn-service.ts";
-import { type Stack, startStack } from "../helpers/stack.ts";
+import { AZURE_RG, AZURE_USER, type Stack, settled, startStack } from "../helpers/stack.ts";
 
 // Issue 12, "scale safely": four worker processes against one AWS account that the cloud meters
 // at 50 calls/s. With the shared call budget (lib/providers/budget) below that rate, every grant
@@ -126,4 +126,42 @@ describe("four workers share one account's budget: no throttling", () => {
       await stopWorkers(workers);
     }
   }, 120_000);
+
+  test("Azure: an ARM 429 with Retry-After pauses the tenant's budget, and the other workers' calls wait it out", async () => {
+    s.cloud.azure.faults.reset();
+    const workers = await Promise.all([s.startWorker("azure"), s.startWorker("azure")]);
+    try {
+      // The budget is on by default and named after the tenant the workers sign in to.
+      const pauseKey = `cloud:azure:${s.cloud.tenantId}:pause`;
+      s.cloud.azure.faults.set({
+        rules: [{ action: "*", mode: "throttle", count: 1, retryAfterSeconds: 3 }],
+      });
+      const grant = (role: string) =>
+        s.submit({
+          provider: "azure",
+          action: "grant",
+          principal: { id: AZURE_USER, type: "User" },
+          role: { name: role },
+          scope: AZURE_RG,
+          duration: "PT1H",
+        });
+      const first = await grant("Reader");
+      await waitUntil(async () => (await s.api.r.redis.pttl(pauseKey)) > 0, "the pause recorded", 15_000);
+      const pauseLeft = await s.api.r.redis.pttl(pauseKey);
+      expect(pauseLeft).toBeLessThanOrEqual(3002);
+      // Whichever worker takes it, the next grant reaches ARM only after the pause.
+      const submitted = Date.now();
+      const second = await grant("Contributor");
+      const v = await s.waitFor(second, settled, 20_000);
+      expect(v.status).toBe("SUCCESS");
+      expect(Date.parse(String(v.completed_at)) - submitted).toBeGreaterThanOrEqual(pauseLeft - 250);
+      expect((await s.waitFor(first, settled, 20_000)).status).toBe("SUCCESS");
+      // One 429, and only one: nobody called into the pause.
+      expect((await simState()).throttles.azure.throttled).toBe(1);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop("SIGKILL")));
+      s.workers.splice(0);
+      await s.api.r.redis.del("queue:azure:workers");
+    }
+  }, 60_000);
 });
