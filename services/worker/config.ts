@@ -36,8 +36,9 @@ export const workerEnv = {
   /**
    * The account's shared call budget (every worker of the account together, through Redis): calls
    * per second, 0 to turn it off. The default, 10, is Azure Resource Manager's documented
-   * sustained write rate per tenant and subscription (a 200-token bucket refilled 10 a second),
-   * and below what AWS IAM answers without throttling. Too low only slows a backlog down (visible
+   * sustained write rate per tenant and subscription (a 200-token bucket refilled 10 a second;
+   * reads have their own, 25 a second, so counting them in is conservative); AWS publishes no IAM
+   * call rate, and 10 is a cautious figure for it. Too low only slows a backlog down (visible
    * in csecbridge_cloud_budget_wait_seconds); too high brings back the throttling it is there to
    * prevent. Set it to the account's quota less what other tools of the account use.
    */
