@@ -83,6 +83,13 @@ export interface ProviderClient {
 }
 
 /**
+ * `provider_transient` / `provider_permanent`: the cloud's verdict. `call_budget_wait_exceeded`:
+ * our own account budget (lib/providers/budget) had no slot within its deadline, so the call was
+ * never sent; transient, like the throttling it stands in for.
+ */
+export type ProviderErrorCode = "provider_transient" | "provider_permanent" | "call_budget_wait_exceeded";
+
+/**
  * A classified cloud error. `providerCode`/`providerMessage` are the cloud's own words, kept for
  * error_details; `retryable` separates throttling, 5xx, timeouts and network errors from
  * permanent ones (no such principal or policy, malformed policy, access denied, bad scope).
@@ -96,7 +103,7 @@ export class ProviderError extends AppError {
   readonly httpStatus: number | undefined;
   readonly retryAfterMs: number | undefined;
   constructor(args: {
-    code: "provider_transient" | "provider_permanent";
+    code: ProviderErrorCode;
     retryable: boolean;
     providerCode: string;
     providerMessage: string;

@@ -3,6 +3,7 @@ import { ConfigError } from "../../lib/config/env.ts";
 import { createSql } from "../../lib/db/connect.ts";
 import { assertMigrated, UnmigratedDatabaseError } from "../../lib/db/migrate.ts";
 import { createLogger } from "../../lib/logging/logger.ts";
+import { callBudgetMetrics } from "../../lib/metrics/call-budget-metrics.ts";
 import { instrumentProvider } from "../../lib/metrics/cloud-metrics.ts";
 import { dependencyMetrics } from "../../lib/metrics/dependency-metrics.ts";
 import { jobMetrics } from "../../lib/metrics/job-metrics.ts";
@@ -68,7 +69,10 @@ async function main(): Promise<number> {
   redis.once("ready", () => void checkRedisPolicy(redis, log));
 
   const registry = createRegistry(service, VERSION);
-  const provider = instrumentProvider(buildProvider(config), registry);
+  const provider = instrumentProvider(
+    buildProvider(config, { redis, log, budgetObserver: callBudgetMetrics(registry, config.provider) }),
+    registry,
+  );
   const probe = dependencyMetrics(registry, { sql, redis });
   const backoff = { baseMs: config.QUEUE_BACKOFF_BASE_MS, maxMs: config.QUEUE_BACKOFF_MAX_MS };
   const deps: WorkerDeps = {
@@ -112,6 +116,7 @@ async function main(): Promise<number> {
   log.info(
     {
       concurrency: config.QUEUE_CONCURRENCY,
+      call_budget: config.callBudget,
       metrics_port: ops?.port ?? null,
       endpoint: config.provider === "aws" ? config.AWS_ENDPOINT_URL_IAM : config.AZURE_ARM_ENDPOINT,
     },

@@ -48,6 +48,10 @@ describe("chaos: every accepted request ends final and every due revocation happ
       QUEUE_BACKOFF_MAX_MS: "500",
       WORKER_HEARTBEAT_INTERVAL_MS: "200",
       DB_TIMEOUT_MS: "1500",
+      // The account's call budget stays on (its Redis keys are wiped and its Redis stopped with
+      // the rest: it must fail open, never stall a worker) but far above what this test sends:
+      // the short grants here are about crashes, not about rates.
+      CLOUD_CALLS_PER_SECOND: "1000",
     });
     services.push(w);
     return w;

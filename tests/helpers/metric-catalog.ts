@@ -1,3 +1,4 @@
+import { callBudgetMetrics } from "../../lib/metrics/call-budget-metrics.ts";
 import { instrumentProvider } from "../../lib/metrics/cloud-metrics.ts";
 import { dependencyMetrics } from "../../lib/metrics/dependency-metrics.ts";
 import { httpMetrics } from "../../lib/metrics/http-metrics.ts";
@@ -20,6 +21,7 @@ export function metricCatalog(db: TestDatabase, r: TestRedis): Map<string, strin
   httpMetrics(registry);
   jobMetrics(registry, ["aws"]);
   workerMetrics(registry, ["aws"]);
+  callBudgetMetrics(registry, "aws");
   instrumentProvider(
     createAwsProvider({
       client: createIamClient({ region: "us-east-1", endpoint: "http://127.0.0.1:9", requestTimeoutMs: 100 }),

@@ -157,3 +157,26 @@ export function classifyAwsError(thrown: unknown): ProviderError {
 export function permanentError(providerCode: string, providerMessage: string): ProviderError {
   return new ProviderError({ code: "provider_permanent", retryable: false, providerCode, providerMessage });
 }
+
+/** IAM's (and the SDK's) names for "this account is calling too fast". LimitExceeded is a quota, not this. */
+const THROTTLE_CODES = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "TooManyRequestsException",
+  "SlowDown",
+]);
+
+/**
+ * When `thrown` is IAM saying the account calls too fast: its Retry-After in ms (undefined when
+ * it named none, as IAM usually does). `null` when it is anything else.
+ */
+export function awsThrottle(thrown: unknown): { retryAfterMs: number | undefined } | null {
+  if (!isRecord(thrown)) return null;
+  const metadata = isRecord(thrown.$metadata) ? thrown.$metadata : {};
+  const code = str(thrown.Code) ?? str(thrown.name) ?? "";
+  if (!THROTTLE_CODES.has(code) && metadata.httpStatusCode !== 429) return null;
+  return { retryAfterMs: retryAfterOf(thrown) };
+}

@@ -1,4 +1,8 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { IAMClient } from "@aws-sdk/client-iam";
+import type { CallBudget } from "../budget/call-budget.ts";
+import { addCallBudget } from "./call-budget-middleware.ts";
 
 export interface IamClientOptions {
   /** e.g. the cloudsim's URL. When absent the SDK uses AWS_ENDPOINT_URL_IAM if set, else iam.amazonaws.com. */
@@ -12,6 +16,13 @@ export interface IamClientOptions {
   connectionTimeoutMs?: number;
   /** Static credentials (tests, cloudsim). When absent the SDK's default provider chain is used. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** The account's shared call budget: every HTTP request (SDK retries too) takes a slot first. */
+  budget?: CallBudget;
+  /**
+   * Keep-alive connections kept per host: the worker's concurrency (one in-flight call per job
+   * slot). Absent: the SDK's own agents.
+   */
+  maxSockets?: number;
 }
 
 /**
@@ -26,7 +37,14 @@ export interface IamClientOptions {
  * a hung connection must fail the call (as a retryable TimeoutError), never stall a worker.
  */
 export function createIamClient(opts: IamClientOptions): IAMClient {
-  return new IAMClient({
+  const agents =
+    opts.maxSockets === undefined
+      ? {}
+      : {
+          httpAgent: new HttpAgent({ keepAlive: true, maxSockets: opts.maxSockets }),
+          httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: opts.maxSockets }),
+        };
+  const client = new IAMClient({
     region: opts.region,
     ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
     ...(opts.credentials === undefined ? {} : { credentials: opts.credentials }),
@@ -35,6 +53,9 @@ export function createIamClient(opts: IamClientOptions): IAMClient {
       requestTimeout: opts.requestTimeoutMs ?? 10_000,
       connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
       throwOnRequestTimeout: true,
+      ...agents,
     },
   });
+  if (opts.budget) addCallBudget(client, opts.budget);
+  return client;
 }

@@ -1,5 +1,8 @@
+import { Agent as HttpsAgent } from "node:https";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ClientSecretCredential } from "@azure/identity";
+import type { CallBudget } from "../budget/call-budget.ts";
+import { addCallBudget } from "./call-budget-policy.ts";
 
 export interface AzureClientOptions {
   tenantId: string;
@@ -28,6 +31,13 @@ export interface AzureClientOptions {
   maxRetries?: number;
   /** Token audience; ARM's, whatever endpoint serves it (see below). */
   credentialScope?: string;
+  /** The tenant's shared call budget, on the ARM pipeline (never on the token requests). */
+  budget?: CallBudget;
+  /**
+   * Keep-alive connections to ARM: the worker's concurrency. Absent: the pipeline's own agent
+   * (keep-alive, no socket bound).
+   */
+  maxSockets?: number;
 }
 
 /** Hosts of Microsoft's own Entra authorities: instance discovery works only against these. */
@@ -56,13 +66,26 @@ export function createAzureClient(opts: AzureClientOptions): AuthorizationManage
     tlsOptions,
     retryOptions,
   });
-  return new AuthorizationManagementClient(credential, opts.subscriptionId ?? PLACEHOLDER_SUBSCRIPTION, {
-    endpoint: opts.armEndpoint ?? "https://management.azure.com",
-    // Without credentialScopes a custom endpoint changes the token audience to
-    // `<endpoint>/.default`, which ARM (and the simulator) reject.
-    credentialScopes: [opts.credentialScope ?? "https://management.azure.com/.default"],
-    tlsOptions,
-    retryOptions,
-    userAgentOptions: { userAgentPrefix: "csecbridge" },
-  });
+  // An agent of our own replaces the one the pipeline would build from tlsOptions, so it carries
+  // the CA itself.
+  const agent =
+    opts.maxSockets === undefined
+      ? undefined
+      : new HttpsAgent({ keepAlive: true, maxSockets: opts.maxSockets, ...(tlsOptions ?? {}) });
+  const client = new AuthorizationManagementClient(
+    credential,
+    opts.subscriptionId ?? PLACEHOLDER_SUBSCRIPTION,
+    {
+      endpoint: opts.armEndpoint ?? "https://management.azure.com",
+      // Without credentialScopes a custom endpoint changes the token audience to
+      // `<endpoint>/.default`, which ARM (and the simulator) reject.
+      credentialScopes: [opts.credentialScope ?? "https://management.azure.com/.default"],
+      tlsOptions,
+      ...(agent === undefined ? {} : { agent }),
+      retryOptions,
+      userAgentOptions: { userAgentPrefix: "csecbridge" },
+    },
+  );
+  if (opts.budget) addCallBudget(client, opts.budget);
+  return client;
 }
