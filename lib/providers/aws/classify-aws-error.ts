@@ -1,7 +1,7 @@
 import { ProviderError, parseRetryAfter } from "../types.ts";
 
-/** Codes that mean "try again later": throttling, IAM's own failures, timeouts, stale credentials. */
-const TRANSIENT_CODES = new Set([
+/** IAM's (and the SDK's) names for "this account is calling too fast". LimitExceeded is a quota, not this. */
+const THROTTLE_CODES = new Set([
   "Throttling",
   "ThrottlingException",
   "RequestLimitExceeded",
@@ -9,6 +9,11 @@ const TRANSIENT_CODES = new Set([
   "RequestThrottledException",
   "TooManyRequestsException",
   "SlowDown",
+]);
+
+/** Codes that mean "try again later": throttling, IAM's own failures, timeouts, stale credentials. */
+const TRANSIENT_CODES = new Set([
+  ...THROTTLE_CODES,
   "PriorRequestNotComplete",
   "ServiceFailure",
   "ServiceFailureException",
@@ -157,17 +162,6 @@ export function classifyAwsError(thrown: unknown): ProviderError {
 export function permanentError(providerCode: string, providerMessage: string): ProviderError {
   return new ProviderError({ code: "provider_permanent", retryable: false, providerCode, providerMessage });
 }
-
-/** IAM's (and the SDK's) names for "this account is calling too fast". LimitExceeded is a quota, not this. */
-const THROTTLE_CODES = new Set([
-  "Throttling",
-  "ThrottlingException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "TooManyRequestsException",
-  "SlowDown",
-]);
 
 /**
  * When `thrown` is IAM saying the account calls too fast: its Retry-After in ms (undefined when

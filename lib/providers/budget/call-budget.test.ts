@@ -30,12 +30,7 @@ let n = 0;
 const freshAccount = () => `acct-${++n}`;
 
 /** Another connection to the test's namespace: what another worker process would hold. */
-async function connection(): Promise<Redis> {
-  const r = createRedis(t.url, { keyPrefix: t.prefix });
-  opened.push(r);
-  await new Promise<void>((resolve) => r.once("ready", () => resolve()));
-  return r;
-}
+const connection = (): Promise<Redis> => t.connect();
 
 function budget(more: Partial<CallBudgetOptions> & { account: string }) {
   return createCallBudget({

@@ -4,7 +4,7 @@ import { type RunningIamSim, startIamSim } from "../../../services/cloudsim/sim/
 import { type AzureTestSim, startAzureTestSim } from "../../../services/cloudsim/sim/azure/test-harness.ts";
 import { createTestRedis, type TestRedis } from "../../../tests/helpers/redis.ts";
 import { createLogger } from "../../logging/logger.ts";
-import { createRedis, type Redis } from "../../redis/connect.ts";
+import type { Redis } from "../../redis/connect.ts";
 import { createIamClient } from "../aws/create-iam-client.ts";
 import { createAzureClient } from "../azure/create-azure-client.ts";
 import { type CallBudget, type CallBudgetObserver, callBudgetKeys, createCallBudget } from "./call-budget.ts";
@@ -14,24 +14,18 @@ import { type CallBudget, type CallBudgetObserver, callBudgetKeys, createCallBud
 
 const quiet = createLogger({ service: "test", level: "silent" });
 let t: TestRedis;
-const opened: Redis[] = [];
 beforeAll(async () => {
   t = await createTestRedis();
 });
 afterAll(async () => {
-  for (const r of opened) r.disconnect();
   await t.cleanup();
 });
 
 let n = 0;
 const freshAccount = () => `acct-${++n}`;
 
-async function connection(): Promise<Redis> {
-  const r = createRedis(t.url, { keyPrefix: t.prefix });
-  opened.push(r);
-  await new Promise<void>((resolve) => r.once("ready", () => resolve()));
-  return r;
-}
+/** Another connection to the test's namespace: what another worker process would hold. */
+const connection = (): Promise<Redis> => t.connect();
 
 /** A budget on its own connection (as another worker process would hold), counting its slots. */
 async function sharer(provider: string, account: string): Promise<CallBudget & { slots: () => number }> {
