@@ -25,6 +25,7 @@ const OURS = resolve(import.meta.dir, "..");
 const TOKEN = "bench-secret-0123456789-abcdefghij";
 const SERVICE_ROLE = "csb_svc";
 const POST_CONCURRENCY = 32;
+const UUID_OID = 2950;
 const POLICIES = [
   "ReadOnlyAccess",
   "SecurityAudit",
@@ -287,14 +288,15 @@ interface Stack {
   dirs: Record<System, string>;
 }
 
-function requestBody(cloud: Cloud, i: number, n: number) {
+/** Grant `i` of a burst of `n`: two grants per principal, of different accesses. `warm`: the warm-up's principals. */
+function requestBody(cloud: Cloud, i: number, n: number, warm: boolean) {
   if (cloud === "aws") {
     const users = Math.ceil(n / 2);
     const policy = POLICIES[Math.floor(i / users) % POLICIES.length] ?? "ReadOnlyAccess";
     return {
       provider: "aws",
       action: "grant",
-      principal: { type: "user", name: `user${i % users}` },
+      principal: { type: "user", name: awsUser(i % users, warm) },
       permission: {
         type: "managed_policy",
         policy_arn: `arn:aws:iam::aws:policy/${policy === "ViewOnlyAccess" ? "job-function/" : ""}${policy}`,
@@ -306,14 +308,16 @@ function requestBody(cloud: Cloud, i: number, n: number) {
   return {
     provider: "azure",
     action: "grant",
-    principal: { id: azurePrincipal(i % principals), type: "User" },
+    principal: { id: azurePrincipal(i % principals, warm), type: "User" },
     role: { name: AZURE_ROLES[Math.floor(i / principals) % AZURE_ROLES.length] },
     scope: SCOPE,
     duration: "PT1H",
   };
 }
 
-const azurePrincipal = (i: number) => `0b9f7c1e-6a53-4b5e-9a39-${String(i).padStart(12, "0")}`;
+const awsUser = (i: number, warm: boolean) => `${warm ? "warm" : "user"}${i}`;
+const azurePrincipal = (i: number, warm: boolean) =>
+  `0b9f7c1e-6a53-4b5e-9a39-${warm ? "9" : "0"}${String(i).padStart(11, "0")}`;
 
 async function oneRun(
   stack: Stack,
@@ -322,6 +326,7 @@ async function oneRun(
   workers: number,
   scenario: Scenario,
   n: number,
+  warmup: number,
   withRevoke: boolean,
 ): Promise<RunResult> {
   const { pg, cloud, redisAdmin } = stack;
@@ -336,16 +341,16 @@ async function oneRun(
     await sim(cloud, "reset", {});
     const manners = { latencyMs: scenario.latencyMs, ratePerSecond: scenario.ratePerSecond, burst: 0 };
     await sim(cloud, "faults", { aws: manners, azure: manners });
-    const half = Math.ceil(n / 2);
+    const principals = (count: number, warm: boolean) =>
+      Array.from({ length: Math.ceil(count / 2) }, (_, i) => [i, warm] as const);
+    const seeded = [...principals(n, false), ...principals(warmup, true)];
     await sim(
       cloud,
       "seed",
       cloudName === "aws"
-        ? { aws: { users: Array.from({ length: half }, (_, i) => ({ name: `user${i}` })) } }
+        ? { aws: { users: seeded.map(([i, warm]) => ({ name: awsUser(i, warm) })) } }
         : {
-            azure: {
-              principals: Array.from({ length: half }, (_, i) => ({ id: azurePrincipal(i), type: "User" })),
-            },
+            azure: { principals: seeded.map(([i, warm]) => ({ id: azurePrincipal(i, warm), type: "User" })) },
           },
     );
 
@@ -487,16 +492,17 @@ async function oneRun(
       };
     };
 
-    const ids: string[] = [];
-    const grant = await measure(async () => {
+    /** POSTs `count` grants, POST_CONCURRENCY at a time, and waits until every one is final; their ids. */
+    const burst = async (count: number, warm: boolean): Promise<string[]> => {
+      const ids: string[] = [];
       let next = 0;
       const post = async () => {
-        while (next < n) {
+        while (next < count) {
           const i = next++;
           const res = await fetch(`${url}/api/v1/requests`, {
             method: "POST",
             headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
-            body: JSON.stringify(requestBody(cloudName, i, n)),
+            body: JSON.stringify(requestBody(cloudName, i, count, warm)),
           });
           if (res.status !== 202) throw new Error(`POST → ${res.status}: ${await res.text()}`);
           const body = (await res.json()) as { correlation_id: string };
@@ -507,22 +513,33 @@ async function oneRun(
       await waitFor(
         async () => {
           const [r] = await watch<{ n: number }[]>`
-            SELECT count(*)::int AS n FROM requests WHERE status IN ('SUCCESS', 'FAILED')`;
-          return (r?.n ?? 0) >= n;
+            SELECT count(*)::int AS n FROM requests
+            WHERE correlation_id = ANY(${watch.array(ids, UUID_OID)}) AND status IN ('SUCCESS', 'FAILED')`;
+          return (r?.n ?? 0) >= count;
         },
-        `${n} grants final`,
+        `${count} grants final`,
         300_000,
       );
+      return ids;
+    };
+    // Every process's JIT warms up on the same code paths first, so the burst measures steady state.
+    if (warmup > 0) await burst(warmup, true);
+
+    let ids: string[] = [];
+    const grant = await measure(async () => {
+      ids = await burst(n, false);
+      const these = watch.array(ids, UUID_OID);
       return {
         n,
         seconds: async () => {
           const [r] = await watch<{ s: number }[]>`
-            SELECT extract(epoch FROM max(completed_at) - min(received_at))::float8 AS s FROM requests`;
+            SELECT extract(epoch FROM max(completed_at) - min(received_at))::float8 AS s
+            FROM requests WHERE correlation_id = ANY(${these})`;
           return r?.s ?? Number.NaN;
         },
         failed: async () => {
           const [r] = await watch<{ n: number }[]>`
-            SELECT count(*)::int AS n FROM requests WHERE status = 'FAILED'`;
+            SELECT count(*)::int AS n FROM requests WHERE correlation_id = ANY(${these}) AND status = 'FAILED'`;
           return r?.n ?? 0;
         },
       };
@@ -530,8 +547,8 @@ async function oneRun(
 
     let revoke: Phase | undefined;
     if (withRevoke) {
-      const started = performance.now();
       revoke = await measure(async () => {
+        const started = performance.now();
         let next = 0;
         const post = async () => {
           while (next < ids.length) {
@@ -549,7 +566,8 @@ async function oneRun(
           async () => {
             const [r] = await watch<{ n: number }[]>`
               SELECT count(*)::int AS n FROM requests
-              WHERE action = 'grant' AND revocation_status IN ('REVOKED', 'FAILED', 'SKIPPED')`;
+              WHERE correlation_id = ANY(${watch.array(ids, UUID_OID)})
+                AND revocation_status IN ('REVOKED', 'FAILED', 'SKIPPED')`;
             return (r?.n ?? 0) >= ids.length;
           },
           `${ids.length} revocations final`,
@@ -561,7 +579,8 @@ async function oneRun(
           seconds: async () => seconds,
           failed: async () => {
             const [r] = await watch<{ n: number }[]>`
-              SELECT count(*)::int AS n FROM requests WHERE revocation_status <> 'REVOKED'`;
+              SELECT count(*)::int AS n FROM requests
+              WHERE correlation_id = ANY(${watch.array(ids, UUID_OID)}) AND revocation_status <> 'REVOKED'`;
             return r?.n ?? 0;
           },
         };
@@ -649,6 +668,7 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
     args: [...argv],
     options: {
       grants: { type: "string", default: "200" },
+      warmup: { type: "string" },
       rounds: { type: "string", default: "3" },
       workers: { type: "string", default: "1,2,4" },
       clouds: { type: "string", default: "aws,azure" },
@@ -660,6 +680,7 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
     },
   });
   const n = Number(values.grants);
+  const warmup = values.warmup === undefined ? Math.ceil(n / 2) : Number(values.warmup);
   const rounds = Number(values.rounds);
   const workerCounts = values.workers.split(",").map(Number);
   const clouds = values.clouds.split(",") as Cloud[];
@@ -669,12 +690,15 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
     n < 10 ||
     n > 1000 ||
     !Number.isInteger(rounds) ||
+    !Number.isInteger(warmup) ||
+    warmup < 0 ||
+    warmup > 1000 ||
     rounds < 1 ||
     workerCounts.some((w) => !Number.isInteger(w) || w < 1) ||
     clouds.some((c) => c !== "aws" && c !== "azure")
   ) {
     throw new Error(
-      "usage: bun run bench e2e [--grants N (10–1000)] [--rounds R] [--workers 1,2,4] [--clouds aws,azure] " +
+      "usage: bun run bench e2e [--grants N (10–1000)] [--warmup W (default N/2)] [--rounds R] [--workers 1,2,4] [--clouds aws,azure] " +
         "[--scenarios fast,realistic] [--concurrency C] [--baseline DIR] [--skip-revoke] [--write-docs]",
     );
   }
@@ -722,7 +746,7 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
             // Alternate which system goes first, so drifting load on the machine hits both alike.
             const order = round % 2 === 0 ? systems : [...systems].reverse();
             for (const sys of order) {
-              const r = await oneRun(stack, sys, c, w, scenario, n, !values["skip-revoke"]);
+              const r = await oneRun(stack, sys, c, w, scenario, n, warmup, !values["skip-revoke"]);
               const k = key(scenario, c, w, sys);
               const slot = results.get(k) ?? { grant: [], revoke: [] };
               slot.grant.push(r.grant);
@@ -751,7 +775,7 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
   const endLoad = loadavg();
   lines.push(
     `Command: \`${commandLine}\`${baselineDir ? ` (baseline: commit 5b605be, the code before issue 12, checked out in \`${values.baseline}\`)` : ""}.`,
-    `${n} grants per run, POSTed ${POST_CONCURRENCY} at a time, then ${values["skip-revoke"] ? "no revocations" : "the same grants revoked early (POST /requests/{id}/revoke)"}; ${rounds} rounds, ${systems.length > 1 ? "ours and the baseline alternating (which goes first swaps each round); " : ""}every figure is the median over rounds. The whole run took ${minutes.toFixed(1)} min.`,
+    `${n} grants per run (two per principal), POSTed ${POST_CONCURRENCY} at a time after a warm-up burst of ${warmup} (not measured, other principals) has completed, then ${values["skip-revoke"] ? "no revocations" : "the same grants revoked early (POST /requests/{id}/revoke)"}; ${rounds} rounds, ${systems.length > 1 ? "ours and the baseline alternating (which goes first swaps each round); " : ""}every figure is the median over rounds. The whole run took ${minutes.toFixed(1)} min.`,
     "",
     ...machine.map((l) => `- ${l}`),
     `- Load average at the end: ${endLoad.map((l) => l.toFixed(2)).join(" / ")}`,
