@@ -328,6 +328,8 @@ async function oneRun(
   n: number,
   warmup: number,
   withRevoke: boolean,
+  /** Where each service writes a markdown CPU profile on exit (bun --cpu-prof-md); undefined: none. */
+  profileDir: string | undefined,
 ): Promise<RunResult> {
   const { pg, cloud, redisAdmin } = stack;
   const dir = stack.dirs[system];
@@ -375,10 +377,18 @@ async function oneRun(
       AZURE_ARM_ENDPOINT: cloud.azureUrl,
       AZURE_CA_FILE: cloud.caFile,
     };
+    const profileFlags = (role: string): string[] =>
+      profileDir === undefined
+        ? []
+        : [
+            "--cpu-prof-md",
+            `--cpu-prof-dir=${profileDir}`,
+            `--cpu-prof-name=${system}-${scenario.name}-${cloudName}-x${workers}-${role}-${procs.length}-${db}.md`,
+          ];
     const spawn = (role: string, entry: string, env: Record<string, string>) =>
       procs.push({
         role,
-        proc: Bun.spawn(["bun", entry], {
+        proc: Bun.spawn(["bun", ...profileFlags(role), entry], {
           cwd: dir,
           env: { ...common, ...env },
           stdout: "ignore",
@@ -676,6 +686,7 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
       concurrency: { type: "string", default: "50" },
       baseline: { type: "string" },
       "skip-revoke": { type: "boolean", default: false },
+      "cpu-prof": { type: "string" },
       "write-docs": { type: "boolean", default: false },
     },
   });
@@ -699,7 +710,7 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
   ) {
     throw new Error(
       "usage: bun run bench e2e [--grants N (10–1000)] [--warmup W (default N/2)] [--rounds R] [--workers 1,2,4] [--clouds aws,azure] " +
-        "[--scenarios fast,realistic] [--concurrency C] [--baseline DIR] [--skip-revoke] [--write-docs]",
+        "[--scenarios fast,realistic] [--concurrency C] [--baseline DIR] [--skip-revoke] [--cpu-prof DIR] [--write-docs]",
     );
   }
   const allScenarios: Scenario[] = [
@@ -746,7 +757,17 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
             // Alternate which system goes first, so drifting load on the machine hits both alike.
             const order = round % 2 === 0 ? systems : [...systems].reverse();
             for (const sys of order) {
-              const r = await oneRun(stack, sys, c, w, scenario, n, warmup, !values["skip-revoke"]);
+              const r = await oneRun(
+                stack,
+                sys,
+                c,
+                w,
+                scenario,
+                n,
+                warmup,
+                !values["skip-revoke"],
+                values["cpu-prof"] === undefined ? undefined : resolve(values["cpu-prof"]),
+              );
               const k = key(scenario, c, w, sys);
               const slot = results.get(k) ?? { grant: [], revoke: [] };
               slot.grant.push(r.grant);
