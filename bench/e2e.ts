@@ -47,6 +47,8 @@ interface Scenario {
   ratePerSecond: number;
   /** QUEUE_CONCURRENCY of each worker process; undefined: the service's default. */
   concurrency: number | undefined;
+  /** The rate limit's bucket depth; small, so a burst of a hundred grants is not served mostly by it. */
+  burst: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +343,11 @@ async function oneRun(
   try {
     await redisAdmin.flushall();
     await sim(cloud, "reset", {});
-    const manners = { latencyMs: scenario.latencyMs, ratePerSecond: scenario.ratePerSecond, burst: 0 };
+    const manners = {
+      latencyMs: scenario.latencyMs,
+      ratePerSecond: scenario.ratePerSecond,
+      burst: scenario.burst,
+    };
     await sim(cloud, "faults", { aws: manners, azure: manners });
     const principals = (count: number, warm: boolean) =>
       Array.from({ length: Math.ceil(count / 2) }, (_, i) => [i, warm] as const);
@@ -714,8 +720,8 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
     );
   }
   const allScenarios: Scenario[] = [
-    { name: "fast", latencyMs: 0, ratePerSecond: 0, concurrency: undefined },
-    { name: "realistic", latencyMs: 100, ratePerSecond: 100, concurrency: realisticConcurrency },
+    { name: "fast", latencyMs: 0, ratePerSecond: 0, concurrency: undefined, burst: 0 },
+    { name: "realistic", latencyMs: 100, ratePerSecond: 100, concurrency: realisticConcurrency, burst: 10 },
   ];
   const scenarios = values.scenarios.split(",").map((name) => {
     const s = allScenarios.find((x) => x.name === name);
@@ -802,7 +808,7 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
     `- Load average at the end: ${endLoad.map((l) => l.toFixed(2)).join(" / ")}`,
     "",
     "Scenarios (cloudsim knobs, the same process serving every run): **fast** — no latency, no rate limit, workers at their default QUEUE_CONCURRENCY (10); " +
-      `**realistic** — 100 ms per cloud call, 100 calls/s per account (burst 100), QUEUE_CONCURRENCY=${realisticConcurrency} per worker process.`,
+      `**realistic** — 100 ms per cloud call, 100 calls/s per account (burst 10), QUEUE_CONCURRENCY=${realisticConcurrency} per worker process.`,
     "",
   );
   const get = (
@@ -824,7 +830,7 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
     "",
     "Grants/s is POST → SUCCESS: the burst's size over the time from the first request received to the last one completed (database clocks). " +
       "CPU is utime + stime from /proc/<pid>/stat of the API, scheduler, workers, every PostgreSQL process and redis-server, over the burst; cloudsim (the clouds' side) is left out. " +
-      "SQL is pg_stat_statements calls by the services' role in the run's database (BEGIN/COMMIT included), Redis is INFO commandstats (a script counts once), cloud calls are cloudsim's per-action counters. " +
+      "SQL is pg_stat_statements calls by the services' role in the run's database (BEGIN/COMMIT included), Redis is INFO commandstats (which also counts the commands a script runs: the consumer's ack-and-take script shows as evalsha + lrem + lmove), cloud calls are cloudsim's per-action counters. " +
       "Share of ceiling: grants/s over (the account's 100 calls/s ÷ the fewest calls a grant can take: 2 on AWS, a read and a write; 1 on Azure, the PUT).",
     "",
     "| scenario | cloud | workers | grants/s | CPU ms/grant | SQL/grant | Redis/grant | cloud calls/grant | share of ceiling | failed |",
@@ -890,21 +896,26 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
   // What the statements and commands are, from the last run of each system (for the profile notes).
   lines.push(
     "",
-    "Statements and commands per grant, last fast run of each system (AWS if measured, else Azure):",
+    `Statements and commands per grant, last run of each system and scenario (${clouds[0]}):`,
     "",
   );
-  for (const sys of systems) {
-    const fast = scenarios[0];
-    const c = clouds[0];
-    const w = workerCounts[0];
-    if (!fast || !c || w === undefined) continue;
-    const last = results.get(key(fast, c, w, sys))?.grant.at(-1);
-    if (!last) continue;
-    lines.push(
-      `- ${sys} (${fast.name}, ${c}, ${w} worker${w > 1 ? "s" : ""}): SQL ${last.topSql.map((q) => `\`${q.query.replace(/`/g, "'")}\` ${(q.calls / last.n).toFixed(2)}`).join("; ") || "–"}`,
-      `- ${sys} Redis: ${last.topRedis.map(([cmd, count]) => `${cmd} ${(count / last.n).toFixed(2)}`).join(", ")}`,
-    );
-  }
+  for (const s of scenarios)
+    for (const sys of systems)
+      for (const w of [workerCounts[0], workerCounts.at(-1)]) {
+        const c = clouds[0];
+        if (!c || w === undefined) continue;
+        const last = results.get(key(s, c, w, sys))?.grant.at(-1);
+        if (!last) continue;
+        const label = `${sys}, ${s.name}, ${w} worker${w > 1 ? "s" : ""}`;
+        if (w === workerCounts[0])
+          lines.push(
+            `- ${label}, SQL: ${last.topSql.map((q) => `\`${q.query.replace(/`/g, "'").slice(0, 70)}…\` ${(q.calls / last.n).toFixed(2)}`).join("; ") || "–"}`,
+          );
+        lines.push(
+          `- ${label}, Redis: ${last.topRedis.map(([cmd, count]) => `${cmd} ${(count / last.n).toFixed(2)}`).join(", ")}`,
+        );
+        if (workerCounts.length === 1) break;
+      }
 
   console.log(`\n${lines.join("\n")}\n`);
   if (values["write-docs"]) await writeDocsSection("End to end", lines);
