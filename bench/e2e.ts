@@ -690,6 +690,7 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
       clouds: { type: "string", default: "aws,azure" },
       scenarios: { type: "string", default: "fast,realistic" },
       concurrency: { type: "string", default: "50" },
+      burst: { type: "string", default: "10" },
       baseline: { type: "string" },
       "skip-revoke": { type: "boolean", default: false },
       "cpu-prof": { type: "string" },
@@ -702,6 +703,7 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
   const workerCounts = values.workers.split(",").map(Number);
   const clouds = values.clouds.split(",") as Cloud[];
   const realisticConcurrency = Number(values.concurrency);
+  const realisticBurst = Number(values.burst);
   if (
     !Number.isInteger(n) ||
     n < 10 ||
@@ -711,17 +713,25 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
     warmup < 0 ||
     warmup > 1000 ||
     rounds < 1 ||
+    !Number.isInteger(realisticBurst) ||
+    realisticBurst < 1 ||
     workerCounts.some((w) => !Number.isInteger(w) || w < 1) ||
     clouds.some((c) => c !== "aws" && c !== "azure")
   ) {
     throw new Error(
       "usage: bun run bench e2e [--grants N (10–1000)] [--warmup W (default N/2)] [--rounds R] [--workers 1,2,4] [--clouds aws,azure] " +
-        "[--scenarios fast,realistic] [--concurrency C] [--baseline DIR] [--skip-revoke] [--cpu-prof DIR] [--write-docs]",
+        "[--scenarios fast,realistic] [--concurrency C] [--burst B] [--baseline DIR] [--skip-revoke] [--cpu-prof DIR] [--write-docs]",
     );
   }
   const allScenarios: Scenario[] = [
     { name: "fast", latencyMs: 0, ratePerSecond: 0, concurrency: undefined, burst: 0 },
-    { name: "realistic", latencyMs: 100, ratePerSecond: 100, concurrency: realisticConcurrency, burst: 10 },
+    {
+      name: "realistic",
+      latencyMs: 100,
+      ratePerSecond: 100,
+      concurrency: realisticConcurrency,
+      burst: realisticBurst,
+    },
   ];
   const scenarios = values.scenarios.split(",").map((name) => {
     const s = allScenarios.find((x) => x.name === name);
@@ -808,7 +818,7 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
     `- Load average at the end: ${endLoad.map((l) => l.toFixed(2)).join(" / ")}`,
     "",
     "Scenarios (cloudsim knobs, the same process serving every run): **fast** — no latency, no rate limit, workers at their default QUEUE_CONCURRENCY (10); " +
-      `**realistic** — 100 ms per cloud call, 100 calls/s per account (burst 10), QUEUE_CONCURRENCY=${realisticConcurrency} per worker process.`,
+      `**realistic** — 100 ms per cloud call, 100 calls/s per account (burst ${realisticBurst}), QUEUE_CONCURRENCY=${realisticConcurrency} per worker process.`,
     "",
   );
   const get = (
