@@ -55,9 +55,12 @@ interface Scenario {
 // Cleanup: every process and directory the bench makes is undone on exit, error or signal.
 
 const cleanups: (() => Promise<void> | void)[] = [];
+/** The services of the run in progress: stopped first, before what they connect to. */
+const liveServices = new Set<Proc>();
 let cleaning: Promise<void> | undefined;
 function cleanupAll(): Promise<void> {
   cleaning ??= (async () => {
+    await Promise.all([...liveServices].map((p) => stopProc(p)));
     for (const fn of cleanups.reverse()) {
       try {
         await fn();
@@ -393,16 +396,16 @@ async function oneRun(
             `--cpu-prof-dir=${profileDir}`,
             `--cpu-prof-name=${system}-${scenario.name}-${cloudName}-x${workers}-${role}-${procs.length}-${db}.md`,
           ];
-    const spawn = (role: string, entry: string, env: Record<string, string>) =>
-      procs.push({
-        role,
-        proc: Bun.spawn(["bun", ...profileFlags(role), entry], {
-          cwd: dir,
-          env: { ...common, ...env },
-          stdout: "ignore",
-          stderr: "inherit",
-        }),
+    const spawn = (role: string, entry: string, env: Record<string, string>) => {
+      const proc = Bun.spawn(["bun", ...profileFlags(role), entry], {
+        cwd: dir,
+        env: { ...common, ...env },
+        stdout: "ignore",
+        stderr: "inherit",
       });
+      liveServices.add(proc);
+      procs.push({ role, proc });
+    };
     spawn("api", "services/api/main.ts", {
       PORT: String(port),
       HOST: "127.0.0.1",
@@ -610,7 +613,12 @@ async function oneRun(
     }
     return { grant, revoke };
   } finally {
-    await Promise.all(procs.map((p) => stopProc(p.proc)));
+    await Promise.all(
+      procs.map(async (p) => {
+        await stopProc(p.proc);
+        liveServices.delete(p.proc);
+      }),
+    );
     await watch.end({ timeout: 5 });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await admin.end({ timeout: 5 });
