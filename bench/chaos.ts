@@ -15,6 +15,7 @@ import { createRedis } from "../lib/redis/connect.ts";
 import { migrations } from "../migrations/index.ts";
 import { type RunningCloudsim, startCloudsim } from "../services/cloudsim/sim/server.ts";
 import { throwawayRedis } from "../tests/helpers/throwaway.ts";
+import { writeDocsSection } from "./docs-section.ts";
 import { benchNamespace } from "./namespace.ts";
 
 const TOKEN = "bench-chaos-secret-0123456789";
@@ -25,7 +26,6 @@ const AZ_PRINCIPALS = Array.from(
   (_, i) => `0b9f7c1e-6a53-4b5e-9a39-${String(i).padStart(12, "0")}`,
 );
 const SCOPE = "/subscriptions/6f1d2b7a-0c1e-4a7b-9d3e-5c2a1b0f9e8d/resourceGroups/rg-bench";
-const DOCS = new URL("../docs/benchmarks.md", import.meta.url).pathname;
 
 /** A small seeded generator, so a run's durations can be drawn again. */
 function lcg(seed: number): () => number {
@@ -308,10 +308,7 @@ const fmt = (ms: number) => (Number.isNaN(ms) ? "–" : String(Math.round(ms)));
 
 /** Replaces (or adds) the "Chaos" section of docs/benchmarks.md. */
 async function writeDocs(lines: string[]): Promise<void> {
-  const doc = await Bun.file(DOCS).text();
-  const section = [
-    "## Chaos",
-    "",
+  await writeDocsSection("Chaos", [
     "Command: `bun run bench chaos` (`--grants N`, default 200; `--seed S` draws the durations). Grants",
     "of PT5S–PT10S, half AWS (100 users × 2 managed policies), half Azure (50 principals × 2 roles),",
     "POSTed 16 at a time through the in-process API; the real scheduler, two AWS workers and one Azure",
@@ -322,13 +319,5 @@ async function writeDocs(lines: string[]): Promise<void> {
     "",
     ...lines,
     "",
-  ].join("\n");
-  const start = doc.indexOf("## Chaos");
-  const end = start < 0 ? -1 : doc.indexOf("\n## ", start + 1);
-  const out =
-    start < 0
-      ? `${doc.trimEnd()}\n\n${section}`
-      : `${doc.slice(0, start)}${section}${end < 0 ? "" : `\n${doc.slice(end + 1)}`}`;
-  await Bun.write(DOCS, out.endsWith("\n") ? out : `${out}\n`);
-  console.log(`wrote the Chaos section of ${DOCS}`);
+  ]);
 }

@@ -8,7 +8,19 @@ import { deleteKeysWithPrefix } from "../lib/redis/delete-prefix.ts";
 import { migrations } from "../migrations/index.ts";
 
 export const BENCH_PG = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-export const BENCH_REDIS = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+/**
+ * Benchmarks use their own Redis database (15 unless the URL names another), never db 0 where
+ * development and the services' defaults live; keys there carry a random prefix and are removed.
+ */
+export const BENCH_REDIS = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/15";
+/** The database number of BENCH_REDIS, for tools that take it apart (redis-benchmark --dbnum). */
+export const BENCH_REDIS_DB = redisDbOf(BENCH_REDIS);
+
+export function redisDbOf(url: string): number {
+  const db = Number(new URL(url).pathname.replace(/^\//, "") || "0");
+  if (!Number.isInteger(db) || db < 0) throw new Error(`not a Redis database number in ${url}`);
+  return db;
+}
 
 export interface BenchNamespace {
   dbUrl: string;

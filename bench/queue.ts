@@ -1,8 +1,10 @@
 // `bun run bench queue`: no-op jobs through our queue and through BullMQ on this machine's Redis,
 // at several consumer concurrencies, next to redis-benchmark LPUSH / RPOPLPUSH as the physical
-// ceiling. Writes the "## Queue" section of docs/benchmarks.md.
+// ceiling, all in the bench namespace's Redis database (never db 0). Prints its table; with
+// --write-docs it also replaces the "## Queue" section of docs/benchmarks.md.
 import { randomBytes, randomUUID } from "node:crypto";
 import { cpus } from "node:os";
+import { parseArgs } from "node:util";
 import { Queue, Worker } from "bullmq";
 import { z } from "zod";
 import { parseEnv } from "../lib/config/env.ts";
@@ -12,9 +14,11 @@ import { enqueue } from "../lib/queue/enqueue.ts";
 import { newJob } from "../lib/queue/job.ts";
 import { queueKeys } from "../lib/queue/keys.ts";
 import { createRedis, type Redis } from "../lib/redis/connect.ts";
+import { writeDocsSection } from "./docs-section.ts";
+import { BENCH_REDIS, redisDbOf } from "./namespace.ts";
 
 const benchEnv = {
-  BENCH_REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  BENCH_REDIS_URL: z.string().default(BENCH_REDIS),
   BENCH_QUEUE_JOBS: z.coerce.number().int().min(100).default(20_000),
   /** Paired rounds per concurrency (ours and BullMQ alternate in each); medians are reported. */
   BENCH_QUEUE_ROUNDS: z.coerce.number().int().min(1).max(9).default(3),
@@ -24,9 +28,8 @@ const benchEnv = {
     .transform((s) => s.split(",").map(Number)),
 };
 
-const COMMAND = "bun run bench queue";
+const COMMAND = "bun run bench queue --write-docs";
 const ENQUEUE_WINDOW = 1000; // adds in flight at once, for both queues
-const DOC = new URL("../docs/benchmarks.md", import.meta.url).pathname;
 
 // The same payload through both queues: a realistic AWS grant request.
 const request = {
@@ -45,9 +48,15 @@ interface Rates {
   process: number;
 }
 
-export async function runQueueBench(): Promise<void> {
+export async function runQueueBench(argv: readonly string[] = process.argv.slice(3)): Promise<void> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { "write-docs": { type: "boolean", default: false } },
+  });
   const cfg = parseEnv(benchEnv, process.env);
   const url = new URL(cfg.BENCH_REDIS_URL);
+  const db = redisDbOf(cfg.BENCH_REDIS_URL);
+  if (db === 0) throw new Error("bench queue: BENCH_REDIS_URL must name a database other than 0");
   const admin = createRedis(cfg.BENCH_REDIS_URL, { name: "bench-admin" });
   await ready(admin);
   const machine = await describeMachine(admin);
@@ -61,7 +70,7 @@ export async function runQueueBench(): Promise<void> {
     for (let round = 0; round < cfg.BENCH_QUEUE_ROUNDS; round++) {
       const runOurs = async () =>
         ours.push(await benchOurs(cfg.BENCH_REDIS_URL, cfg.BENCH_QUEUE_JOBS, concurrency));
-      const runBull = async () => bull.push(await benchBullmq(url, cfg.BENCH_QUEUE_JOBS, concurrency));
+      const runBull = async () => bull.push(await benchBullmq(url, db, cfg.BENCH_QUEUE_JOBS, concurrency));
       if (round % 2 === 0) {
         await runOurs();
         await runBull();
@@ -70,7 +79,7 @@ export async function runQueueBench(): Promise<void> {
         await runOurs();
       }
     }
-    const ceiling = await redisBenchmark(url, admin, cfg.BENCH_QUEUE_JOBS, concurrency);
+    const ceiling = await redisBenchmark(url, db, admin, cfg.BENCH_QUEUE_JOBS, concurrency);
     const ratio = (k: keyof Rates) => {
       const r = ours.map((o, i) => o[k] / bull[i]![k]).sort((x, y) => x - y);
       return `${median(r).toFixed(2)}× (${r[0]!.toFixed(2)}–${r.at(-1)!.toFixed(2)})`;
@@ -92,8 +101,6 @@ export async function runQueueBench(): Promise<void> {
   admin.disconnect();
 
   const section = [
-    "## Queue",
-    "",
     `Command: \`${COMMAND}\`. ${cfg.BENCH_QUEUE_JOBS} no-op jobs per run, ${cfg.BENCH_QUEUE_ROUNDS} paired rounds per`,
     "concurrency (ours and BullMQ alternating); rates are medians, ratios the median of the per-round",
     `ratios (min–max in brackets). Enqueue keeps ${ENQUEUE_WINDOW} adds in flight; the process rate counts`,
@@ -121,10 +128,8 @@ export async function runQueueBench(): Promise<void> {
     "redis-benchmark (same job-sized value, -c = the consumer concurrency, no pipelining) measures one",
     "bare command with no client work: RPOPLPUSH is the ceiling for one move.",
     "The machine's two cores are shared with other work, so rates vary by ±30% between runs.",
-    "",
-  ].join("\n");
-  await writeSection(section);
-  console.log(`wrote the "## Queue" section of ${DOC}`);
+  ];
+  if (values["write-docs"]) await writeDocsSection("Queue", section);
 }
 
 async function benchOurs(redisUrl: string, jobs: number, concurrency: number): Promise<Rates> {
@@ -176,8 +181,13 @@ async function benchOurs(redisUrl: string, jobs: number, concurrency: number): P
   }
 }
 
-async function benchBullmq(url: URL, jobs: number, concurrency: number): Promise<Rates> {
-  const connection = { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null };
+async function benchBullmq(url: URL, db: number, jobs: number, concurrency: number): Promise<Rates> {
+  const connection = {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    db,
+    maxRetriesPerRequest: null,
+  };
   const name = `bench-${randomBytes(4).toString("hex")}`;
   const queue = new Queue(name, {
     connection,
@@ -220,7 +230,7 @@ async function benchBullmq(url: URL, jobs: number, concurrency: number): Promise
 }
 
 /** redis-benchmark LPUSH then RPOPLPUSH of a job-sized value on random keys: what one Redis can move. */
-async function redisBenchmark(url: URL, admin: Redis, jobs: number, concurrency: number) {
+async function redisBenchmark(url: URL, db: number, admin: Redis, jobs: number, concurrency: number) {
   const key = `bench-${randomBytes(4).toString("hex")}:rb`;
   const value = JSON.stringify(
     newJob({ correlation_id: randomUUID(), provider: "aws", kind: "grant", request }, 0),
@@ -231,6 +241,8 @@ async function redisBenchmark(url: URL, admin: Redis, jobs: number, concurrency:
       url.hostname,
       "-p",
       url.port || "6379",
+      "--dbnum",
+      String(db),
       "-n",
       String(jobs),
       "-c",
@@ -279,24 +291,6 @@ async function describeMachine(redis: Redis): Promise<string[]> {
     `Redis ${redisVersion} (same host, TCP loopback), Bun ${Bun.version}, ioredis ${await version("ioredis")}, BullMQ ${await version("bullmq")}`,
     `Date: ${new Date().toISOString().slice(0, 10)}`,
   ];
-}
-
-/** Replaces the "## Queue" section of the doc (up to the next "## "), or appends it; creates the doc if absent. */
-async function writeSection(section: string): Promise<void> {
-  const file = Bun.file(DOC);
-  let doc = (await file.exists())
-    ? await file.text()
-    : "# Benchmarks\n\nMeasured on the project's machine; each section says how to reproduce it.\n\n";
-  const start = doc.search(/^## Queue\s*$/m);
-  if (start < 0) {
-    doc = `${doc.trimEnd()}\n\n${section}`;
-  } else {
-    const rest = doc.slice(start + 1);
-    const next = rest.search(/^## /m);
-    const end = next < 0 ? doc.length : start + 1 + next;
-    doc = `${doc.slice(0, start)}${section}${next < 0 ? "" : `\n${doc.slice(end)}`}`;
-  }
-  await Bun.write(DOC, `${doc.trimEnd()}\n`);
 }
 
 async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
