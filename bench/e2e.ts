@@ -41,6 +41,9 @@ const MIN_CALLS_PER_GRANT: Record<Cloud, number> = { aws: 2, azure: 1 };
 type Cloud = "aws" | "azure";
 type System = "ours" | "baseline";
 
+/** The workers' shared call budget as a share of the account's rate limit, in a limited scenario. */
+const BUDGET_SHARE = 0.95;
+
 interface Scenario {
   name: string;
   latencyMs: number;
@@ -420,6 +423,15 @@ async function oneRun(
         ...cloudEnv,
         WORKER_PROVIDER: cloudName,
         QUEUE_CONCURRENCY: String(concurrency),
+        // The shared call budget (lib/providers/budget) sized to the account's limit, a little
+        // under it (clocks and network jitter); off where the scenario has no limit. A baseline
+        // without the budget ignores both.
+        ...(scenario.ratePerSecond > 0
+          ? {
+              CLOUD_CALLS_PER_SECOND: String(scenario.ratePerSecond * BUDGET_SHARE),
+              CLOUD_CALL_BURST: String(Math.max(1, scenario.burst)),
+            }
+          : { CLOUD_CALLS_PER_SECOND: "0" }),
       });
     }
     const url = `http://127.0.0.1:${port}`;
@@ -833,7 +845,8 @@ export async function runE2eBench(argv: readonly string[] = process.argv.slice(3
     `- Load average at the end: ${endLoad.map((l) => l.toFixed(2)).join(" / ")}`,
     "",
     "Scenarios (cloudsim knobs, the same process serving every run): **fast** — no latency, no rate limit, workers at their default QUEUE_CONCURRENCY (10); " +
-      `**realistic** — 100 ms per cloud call, 100 calls/s per account (burst ${realisticBurst}), QUEUE_CONCURRENCY=${realisticConcurrency} per worker process.`,
+      `**realistic** — 100 ms per cloud call, 100 calls/s per account (burst ${realisticBurst}), QUEUE_CONCURRENCY=${realisticConcurrency} per worker process, ` +
+      `our workers' shared call budget at ${BUDGET_SHARE * 100} % of the account's rate (the baseline has none). Fast: the budget off.`,
     "",
   );
   const get = (
