@@ -27,7 +27,12 @@ export const MODULES: Record<string, MutationModule> = {
   },
   auth: {
     mutate: ["lib/auth/**/*.ts", ...notTests],
-    tests: ["lib/auth/api-tokens.test.ts", "tests/api/authorization.test.ts", "tests/api/read-roles.test.ts"],
+    tests: [
+      "lib/auth/api-tokens.test.ts",
+      "lib/auth/authorize.test.ts",
+      "tests/api/authorization.test.ts",
+      "tests/api/read-roles.test.ts",
+    ],
   },
   policy: {
     mutate: ["lib/policy/**/*.ts", ...notTests],
