@@ -1,8 +1,9 @@
 // Hand-written mutants of the queue's Lua scripts (lib/queue/lua), which Stryker cannot mutate: each
 // breaks one promise a script's header makes, the queue's tests are run, and the script is restored.
 // The tests load the scripts at import (`with { type: "text" }`), so each run sees the mutant.
-// The file is changed in place, restored in `finally` and on SIGINT/SIGTERM; `git status` after
-// a hard kill would show it.
+// Like Stryker, it works in a sandbox copy (.stryker-tmp/lua), never on the work tree, so a Stryker
+// run starting meanwhile cannot copy a mutated script and a killed run leaves nothing behind.
+import { cpSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Summary, Survivor } from "./summary.ts";
 import { score } from "./summary.ts";
@@ -145,9 +146,29 @@ export const LUA_MUTANTS: LuaMutant[] = [
   },
 ];
 
+const SANDBOX = join(ROOT, ".stryker-tmp/lua");
+// What the queue's tests load: the code, the tests and their helpers, the migrations and configs.
+const COPIED = [
+  "lib",
+  "tests",
+  "services",
+  "scripts",
+  "migrations",
+  "package.json",
+  "tsconfig.json",
+  "bunfig.toml",
+];
+
+function makeSandbox(): void {
+  rmSync(SANDBOX, { recursive: true, force: true });
+  mkdirSync(SANDBOX, { recursive: true });
+  for (const p of COPIED) cpSync(join(ROOT, p), join(SANDBOX, p), { recursive: true });
+  symlinkSync(join(ROOT, "node_modules"), join(SANDBOX, "node_modules"));
+}
+
 async function testsPass(): Promise<boolean> {
   const proc = Bun.spawn(["bun", "test", "--timeout", "60000", ...TESTS], {
-    cwd: ROOT,
+    cwd: SANDBOX,
     stdout: "ignore",
     stderr: "ignore",
   });
@@ -158,17 +179,12 @@ export async function runLuaMutants(dir: string): Promise<Summary> {
   const started = Date.now();
   let killed = 0;
   const survivors: Survivor[] = [];
+  makeSandbox();
   for (const [i, m] of LUA_MUTANTS.entries()) {
-    const file = join(ROOT, "lib/queue/lua", m.script);
+    const file = join(SANDBOX, "lib/queue/lua", m.script);
     const original = await Bun.file(file).text();
     if (original.split(m.from).length !== 2)
       throw new Error(`lua mutant ${i + 1}: text not found once in ${m.script}`);
-    const restore = () => Bun.write(file, original);
-    const onSignal = () => {
-      void restore().then(() => process.exit(130));
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
     try {
       await Bun.write(file, original.replace(m.from, m.to));
       const passed = await testsPass();
@@ -186,11 +202,10 @@ export async function runLuaMutants(dir: string): Promise<Summary> {
         `lua ${i + 1}/${LUA_MUTANTS.length} ${passed ? "SURVIVED" : "killed"}: ${m.script}: ${m.breaks}`,
       );
     } finally {
-      await restore();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      await Bun.write(file, original);
     }
   }
+  rmSync(SANDBOX, { recursive: true, force: true });
   const counts = { killed, survived: survivors.length, timeout: 0, noCoverage: 0 };
   const s: Summary = {
     module: "queue-lua",

@@ -15,7 +15,8 @@ const REPORTS = join(ROOT, "reports/mutation");
 
 interface Args {
   modules: string[];
-  mutate: string | undefined;
+  /** Stryker `mutate` globs or `file:line-line` ranges (comma-separated on the command line). */
+  mutate: string[] | undefined;
   concurrency: number;
   lua: boolean;
 }
@@ -24,7 +25,7 @@ function parseArgs(argv: string[]): Args {
   const args: Args = { modules: [], mutate: undefined, concurrency: 2, lua: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--mutate") args.mutate = argv[++i];
+    if (a === "--mutate") args.mutate = (argv[++i] ?? "").split(",").filter(Boolean);
     else if (a === "--concurrency") args.concurrency = Number(argv[++i]);
     else if (a === "--no-lua") args.lua = false;
     else if (a in MODULES || a === "lua") args.modules.push(a);
@@ -60,13 +61,14 @@ function strykerConfig(name: string, args: Args): Record<string, unknown> {
     checkers: ["typescript"],
     tsconfigFile: "scripts/mutate/tsconfig.json",
     typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-    mutate: args.mutate !== undefined ? [args.mutate] : mod.mutate,
+    mutate: args.mutate ?? mod.mutate,
     concurrency: args.concurrency,
     // Other engineers' test runs share the two cores: a slow mutant is not an infinite loop.
     timeoutMS: 60_000,
     timeoutFactor: 2,
     dryRunTimeoutMinutes: 10,
-    tempDirName: ".stryker-tmp",
+    // One temp dir per module: runs of two modules at once must not delete each other's sandbox.
+    tempDirName: `.stryker-tmp/${name}`,
     cleanTempDir: "always",
     // The sandbox needs only what the tests load; the UI bundle, benchmarks and reports are not.
     ignorePatterns: ["reports", "bench", "ui/dist", "artifacts", ".dev", "dist"],
@@ -104,7 +106,12 @@ for (const name of args.modules) {
     failed = true;
     continue;
   }
-  const s = await summarise(name, join(REPORTS, `${name}.json`), args.mutate, Date.now() - started);
+  const s = await summarise(
+    name,
+    join(REPORTS, `${name}.json`),
+    args.mutate?.join(", "),
+    Date.now() - started,
+  );
   fresh.push(s);
   if (name === "queue" && args.lua && args.mutate === undefined) fresh.push(await runLuaMutants(REPORTS));
 }
