@@ -251,6 +251,10 @@ describe("reaper", () => {
     await setHeartbeatAge("alive", 0);
     const reaped = await reapDeadWorkers(redis, "aws", opts);
     expect(reaped).toEqual([{ workerId: "dead", requeued: ["j2", "j1"], dead: [] }]);
+    // Recovery counts are kept a day by default (poison detection needs them across deaths).
+    const ttl = await redis.pttl(K.recoveries);
+    expect(ttl).toBeGreaterThan(23 * 3600_000);
+    expect(ttl).toBeLessThanOrEqual(24 * 3600_000);
     // j1, claimed first, is at the right end: the next one consumed.
     expect(await redis.lrange(K.queue, 0, -1)).toEqual(["j2", "j1"]);
     expect(await redis.zrange(K.workers, 0, "-1")).toEqual(["alive"]);
@@ -285,6 +289,33 @@ describe("reaper", () => {
     expect(reaped).toEqual([{ workerId: "ghost", requeued: ["orphaned"], dead: [] }]);
     expect(await redis.lrange(K.queue, 0, -1)).toEqual(["orphaned"]);
     await redis.del(K.queue, K.workers, K.recoveries);
+  });
+
+  test("the orphan sweep walks every SCAN page, however many other keys Redis holds", async () => {
+    // Far more keys than one SCAN page (COUNT 1000) returns; the orphans can be on any page.
+    const filler = 20_000;
+    for (let i = 0; i < filler; i += 1000) {
+      const p = raw.pipeline();
+      for (let j = i; j < i + 1000; j++) p.set(`${t.prefix}filler:${j}`, "x");
+      await p.exec();
+    }
+    const ghosts = ["g1", "g2", "g3", "g4", "g5"];
+    for (const g of ghosts) await redis.lpush(K.processing(g), `job-${g}`);
+    const reaped = await reapOrphans(redis, "aws", opts);
+    expect(reaped.map((r) => r.workerId).sort()).toEqual(ghosts);
+    for (let i = 0; i < filler; i += 1000) {
+      await raw.del(...Array.from({ length: 1000 }, (_, j) => `${t.prefix}filler:${i + j}`));
+    }
+    await redis.del(K.queue, K.workers, K.recoveries);
+  });
+
+  test("the orphan sweep works on a connection without a key prefix", async () => {
+    const provider = `p${crypto.randomUUID().slice(0, 8)}`;
+    const PK = queueKeys(provider);
+    await raw.lpush(PK.processing("ghost"), "unprefixed-job");
+    const reaped = await reapOrphans(raw, provider, opts);
+    expect(reaped).toEqual([{ workerId: "ghost", requeued: ["unprefixed-job"], dead: [] }]);
+    await raw.del(PK.queue, PK.processing("ghost"), PK.recoveries);
   });
 
   test("the orphan takeover re-checks in the script: a worker listed meanwhile keeps its jobs", async () => {
