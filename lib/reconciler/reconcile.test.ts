@@ -114,6 +114,54 @@ describe("periodic pass", () => {
   });
 });
 
+describe("batches", () => {
+  test("one pass takes every batch, not just the first: requests and overdue revocations", async () => {
+    const stale = await Promise.all(Array.from({ length: 7 }, () => submitted()));
+    for (const id of stale) await age(id, 5000);
+    const overdue: string[] = [];
+    for (let i = 0; i < 7; i++) overdue.push(await applied(-60_000));
+    await api.r.redis.del("queue:aws");
+    const result = await reconcile({ ...deps(), batch: 3 });
+    expect(result).toEqual({ requeued: 7, revocations: 7 });
+    const jobs = await queued();
+    expect(
+      jobs
+        .filter((j) => j.kind === "grant")
+        .map((j) => j.correlation_id)
+        .sort(),
+    ).toEqual(stale.sort());
+    expect(
+      jobs
+        .filter((j) => j.kind === "revoke")
+        .map((j) => j.correlation_id)
+        .sort(),
+    ).toEqual(overdue.sort());
+    // Each job is a fresh first attempt, for its row's provider, under the lease the row now holds.
+    const leases = new Map(
+      (
+        await api.db.sql<{ correlation_id: string; lease_job: string }[]>`
+        SELECT correlation_id, lease_job FROM requests`
+      ).map((r) => [r.correlation_id, r.lease_job]),
+    );
+    for (const j of jobs) {
+      expect(j).toMatchObject({ v: 1, provider: "aws", attempt: 0, id: leases.get(j.correlation_id) });
+      expect(Math.abs(j.enqueued_at - Date.now())).toBeLessThan(60_000);
+      expect(j.request).toMatchObject({ provider: "aws", action: "grant" });
+    }
+  });
+
+  test("rebuildAll pages through every unfinished request and pending revocation", async () => {
+    const unfinished = await Promise.all(Array.from({ length: 7 }, () => submitted()));
+    const pending: string[] = [];
+    for (let i = 0; i < 7; i++) pending.push(await applied(3_600_000));
+    const result = await rebuildAll({ ...deps(), batch: 3 });
+    expect(result).toEqual({ requeued: 7, revocations: 7 });
+    expect((await queued()).map((j) => j.correlation_id).sort()).toEqual(unfinished.sort());
+    const scheduled = await api.r.redis.zrange(REVOCATION_SCHEDULE_KEY, "0", "-1");
+    expect(scheduled.map((m) => (JSON.parse(m) as Job).correlation_id).sort()).toEqual(pending.sort());
+  });
+});
+
 describe("after Redis lost its data", () => {
   test("rebuildAll queues every unfinished request at once and schedules every pending revocation", async () => {
     const pending = await submitted();
