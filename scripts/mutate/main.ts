@@ -70,8 +70,9 @@ function strykerConfig(name: string, args: Args): Record<string, unknown> {
     // One temp dir per module: runs of two modules at once must not delete each other's sandbox.
     tempDirName: `.stryker-tmp/${name}`,
     cleanTempDir: "always",
-    // The sandbox needs only what the tests load; the UI bundle, benchmarks and reports are not.
-    ignorePatterns: ["reports", "bench", "ui/dist", "artifacts", ".dev", "dist"],
+    // The sandbox needs only what the tests load; the UI bundle, benchmarks and reports are not, nor
+    // other modules' sandboxes (Stryker skips only its own temp dir).
+    ignorePatterns: ["reports", "bench", "ui/dist", "artifacts", ".dev", "dist", ".stryker-tmp"],
     reporters: ["clear-text", "progress", "json"],
     jsonReporter: { fileName: `reports/mutation/${name}.json` },
     clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
