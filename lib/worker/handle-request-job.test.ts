@@ -527,7 +527,9 @@ describe("revocation outcomes say why, in the audit trail", () => {
     await h.endNow(id);
     const revocation = (await h.scheduledRevocation(id))?.job as Job;
     h.cloud.aws.faults.set({ rules: [{ action: "DetachUserPolicy", mode: "throttle", count: 1 }] });
-    expect(await h.run(revocation)).toBeInstanceOf(RetryJobError);
+    const retryErr = await h.run(revocation);
+    expect(retryErr).toBeInstanceOf(RetryJobError);
+    expect((retryErr as Error).cause).toBeInstanceOf(ProviderError);
     const [retry] = await revocationEvents(id);
     expect(retry).toMatchObject({ kind: "REVOCATION_RETRY", detail: { chain: revocation.id, attempts: 1 } });
     expect((retry!.detail as { delay_ms: number }).delay_ms).toBeGreaterThan(0);
