@@ -145,6 +145,28 @@ describe("extend", () => {
     expect((await extend(id, { duration: "PT1M" })).status).toBe(409);
   });
 
+  test("refusal details: the same end names its field; a revoke request or an ended grant is not extendable", async () => {
+    const id = await granted("erin");
+    const end = await endOf(id);
+    const same = await extend(id, { expires_at: new Date(end).toISOString() });
+    expect(same.status).toBe(422);
+    const problem = (await same.json()) as { detail: string; errors: { pointer: string; detail: string }[] };
+    expect(problem.detail).toBe("the new end must be later than the grant's current end");
+    expect(problem.errors).toEqual([
+      { pointer: "/expires_at", detail: `must be later than the current end ${new Date(end).toISOString()}` },
+    ]);
+    await h.api.db.sql`UPDATE requests SET revocation_status = 'FAILED' WHERE correlation_id = ${id}`;
+    const ended = await extend(id, { duration: "PT1M" });
+    expect(ended.status).toBe(409);
+    expect(((await ended.json()) as { detail: string }).detail).toBe(
+      "only an active grant can be extended (status SUCCESS, revocation FAILED)",
+    );
+    await h.api.db.sql`UPDATE requests SET action = 'revoke' WHERE correlation_id = ${id}`;
+    const notGrant = await extend(id, { duration: "PT1M" });
+    expect(notGrant.status).toBe(409);
+    expect(((await notGrant.json()) as { detail: string }).detail).toBe("only a grant can be extended");
+  });
+
   test("a grant-less client (actions: [revoke]) may not extend its grant either: 403 rule actions", async () => {
     // Its grant exists only by another route: give one of tester's rows to it.
     const id = await granted("erin");
