@@ -109,7 +109,19 @@ describe("extend", () => {
       }),
     );
     expect(past.status).toBe(403);
-    expect(((await past.json()) as { rule: string }).rule).toBe("max_grant_duration");
+    const refused = (await past.json()) as { rule: string; detail: string };
+    expect(refused.rule).toBe("max_grant_duration");
+    expect(refused.detail).toContain("(rule max_grant_duration)");
+    // Exactly the global maximum from the start is still allowed.
+    const oStart = ((await h.row(o)).received_at as Date).getTime();
+    const atLimit = await Promise.resolve(
+      h.api.app.request(`/api/v1/requests/${o}/extend`, {
+        method: "POST",
+        headers: { ...auth("other"), "content-type": "application/json" },
+        body: JSON.stringify({ expires_at: new Date(oStart + 7 * 24 * 3600_000).toISOString() }),
+      }),
+    );
+    expect(atLimit.status).toBe(200);
   });
 
   test("refusals: role, ownership, guardrail action, bad body, earlier end, inactive grant", async () => {
