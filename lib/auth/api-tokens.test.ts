@@ -51,6 +51,21 @@ describe("parseApiTokens and authenticateToken", () => {
     expect(parseError("bad name:long-enough-1")).toContain("entry 1");
     expect(parseError(" , ")).toBe("no client tokens given");
     expect(parseError("alice:short")).not.toContain("short,");
+    // No colon at all is a missing name, not a name with an empty secret.
+    expect(parseError("alicewithoutacolon")).toContain("entry 1: client name must match");
+  });
+
+  test("a secret exactly the minimum length is accepted", () => {
+    expect(authenticateToken(parseApiTokens("alice:12345678", opts), "12345678")?.name).toBe("alice");
+  });
+
+  test("only a whole `sha256:<64 hex>` secret is a digest; anything around it is a plain secret", () => {
+    const h = hex("hashed-secret-1");
+    for (const secret of [`x-sha256:${h}`, `sha256:${h}0`]) {
+      const clients = parseApiTokens(`alice:${secret}`, opts);
+      expect(authenticateToken(clients, secret)?.name).toBe("alice");
+      expect(authenticateToken(clients, "hashed-secret-1")).toBeUndefined();
+    }
   });
 
   test("the whole digest is compared: one differing byte anywhere is a different secret", () => {
@@ -72,5 +87,8 @@ describe("parseApiTokens and authenticateToken", () => {
     expect(bearerToken("Basic abc")).toBeUndefined();
     expect(bearerToken("Bearer ")).toBeUndefined();
     expect(bearerToken(undefined)).toBeUndefined();
+    // The whole header must be the scheme and one token.
+    expect(bearerToken("xBearer abc")).toBeUndefined();
+    expect(bearerToken("Bearer abc def")).toBeUndefined();
   });
 });

@@ -3,9 +3,14 @@ import { createTestApi, samples, type TestApi } from "../../tests/helpers/api.ts
 import {
   claimForProcessing,
   decideOwnership,
+  endGrantsOfAccess,
+  json,
+  lockAccess,
   markFailed,
   markSucceeded,
+  ownCorrelationIds,
   recordRetry,
+  releaseLease,
 } from "./transitions.ts";
 
 // Every status change is conditional: a job delivered twice, or late, changes nothing. Each
@@ -127,5 +132,99 @@ describe("conditional transitions", () => {
     );
     expect(await recordRetry(api.db.sql, id, "chain-b", 1000, {})).toBe(false);
     expect(await recordRetry(api.db.sql, id, "chain-a", 1000, {})).toBe(true);
+  });
+
+  test("own ids are read only when asked for", async () => {
+    const id = await row("status = 'PENDING'");
+    expect((await claimForProcessing(api.db.sql, id, "chain-a", 5000))?.own_ids).toBeNull();
+    const again = await claimForProcessing(api.db.sql, id, "chain-a", 5000, true);
+    expect(Array.isArray(again?.own_ids)).toBe(true);
+  });
+
+  test("no decision is taken for a row that is no longer PROCESSING, and no read is asked for", async () => {
+    const id = await row("status = 'SUCCESS', completed_at = now()");
+    const accessKey = `aws:user/final-${crypto.randomUUID()}:policy:x`;
+    const d = await decideOwnership(api.db.sql, { id, accessKey, resolved: {}, present: false, sinceMs: 0 });
+    expect(d).toEqual({ recorded: null, needRead: false });
+  });
+
+  test("a lease is released only by the chain holding it", async () => {
+    const id = await row(
+      "status = 'PROCESSING', lease_job = 'chain-a', lease_until = now() + interval '1 minute'",
+    );
+    await releaseLease(api.db.sql, id, "chain-b");
+    expect((await snapshot(id))?.lease_job).toBe("chain-a");
+    await releaseLease(api.db.sql, id, "chain-a");
+    const [r] = await api.db.sql`SELECT lease_job, lease_until FROM requests WHERE correlation_id = ${id}`;
+    expect(r).toEqual({ lease_job: null, lease_until: null });
+  });
+
+  test("lockAccess holds the access's advisory lock until the transaction ends", async () => {
+    const accessKey = `aws:user/lock-${crypto.randomUUID()}:policy:x`;
+    const tryLock = async () =>
+      (await api.db.sql`SELECT pg_try_advisory_lock(hashtextextended(${accessKey}, 0)) AS got`)[0]
+        ?.got as boolean;
+    await api.db.sql.begin(async (tx) => {
+      await lockAccess(tx, accessKey);
+      // Another session cannot take it while this transaction is open.
+      expect(await tryLock()).toBe(false);
+    });
+    expect(await tryLock()).toBe(true);
+    await api.db.sql`SELECT pg_advisory_unlock_all()`;
+  });
+
+  test("json() keeps SQL NULL for null", () => {
+    expect(json(api.db.sql, null)).toBeNull();
+  });
+
+  test("own ids of an access are the requests of ours on it, not pre-existing ones or other accesses", async () => {
+    const accessKey = `aws:user/own-${crypto.randomUUID()}:policy:x`;
+    const ours = await row("status = 'SUCCESS', pre_existing = false");
+    const pre = await row("status = 'SUCCESS', pre_existing = true");
+    await row("status = 'SUCCESS', pre_existing = false");
+    await api.db.sql`UPDATE requests SET access_key = ${accessKey} WHERE correlation_id IN (${ours}, ${pre})`;
+    expect(await ownCorrelationIds(api.db.sql, accessKey)).toEqual([ours]);
+  });
+
+  test("a revoke request ends every grant of the access: finished ones REVOKED, unfinished ones due now", async () => {
+    const accessKey = `aws:user/end-${crypto.randomUUID()}:policy:x`;
+    const done = await row("status = 'SUCCESS', pre_existing = false, revocation_status = 'SCHEDULED'");
+    const inFlight = await row("status = 'PROCESSING', revoke_at = now() + interval '1 hour'");
+    const elsewhere = await row("status = 'SUCCESS', pre_existing = false, revocation_status = 'SCHEDULED'");
+    const revoker = await row("status = 'PROCESSING'");
+    await api.db
+      .sql`UPDATE requests SET access_key = ${accessKey} WHERE correlation_id IN (${done}, ${inFlight})`;
+    await api.db.sql`UPDATE requests SET action = 'revoke' WHERE correlation_id = ${revoker}`;
+    const [{ client }] = (await api.db
+      .sql`SELECT client FROM requests WHERE correlation_id = ${revoker}`) as unknown as [{ client: string }];
+
+    expect(await endGrantsOfAccess(api.db.sql, accessKey, revoker)).toEqual([done]);
+
+    const state = async (id: string) =>
+      (
+        await api.db.sql`SELECT status, revocation_status, revoked_at IS NOT NULL AS revoked, ended_by,
+                                revoke_at <= now() AS due FROM requests WHERE correlation_id = ${id}`
+      )[0];
+    const endedBy = { how: "revoke_request", request: revoker, client };
+    expect(await state(done)).toMatchObject({
+      revocation_status: "REVOKED",
+      revoked: true,
+      due: true,
+      ended_by: endedBy,
+    });
+    expect(await state(inFlight)).toMatchObject({
+      status: "PROCESSING",
+      revoked: false,
+      due: true,
+      ended_by: endedBy,
+    });
+    expect(await state(elsewhere)).toMatchObject({
+      revocation_status: "SCHEDULED",
+      revoked: false,
+      ended_by: null,
+    });
+    const [ev] = await api.db.sql`SELECT from_status, to_status, detail FROM request_events
+                                  WHERE correlation_id = ${done} AND kind = 'REVOCATION'`;
+    expect(ev).toEqual({ from_status: "SCHEDULED", to_status: "REVOKED", detail: { revoked_by: revoker } });
   });
 });

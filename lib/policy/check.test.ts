@@ -12,7 +12,7 @@ import {
   SUB,
 } from "../schemas/fixtures.ts";
 import { type ParsedRequest, parseRequestPayload } from "../schemas/request.ts";
-import { checkPolicy } from "./check.ts";
+import { checkCallbackUrl, checkExtendPolicy, checkPolicy, checkRevokePolicy } from "./check.ts";
 import type { ClientPolicy, Policy } from "./schema.ts";
 
 function req(body: unknown): ParsedRequest {
@@ -243,6 +243,11 @@ describe("Azure rules", () => {
     expectDenied(globs, byId(READER_GUID), "azure.roles", READER_GUID);
     // And a GUID entry does not allow a role *named* like that GUID.
     expectDenied(listed, { ...atRg, role: { name: READER_GUID } }, "azure.roles", READER_GUID);
+
+    // Only a whole GUID is one: text around it makes the entry a name glob like any other.
+    for (const name of [`x${READER_GUID}`, `${READER_GUID}x`]) {
+      expectAllowed(rules({ roles: [name], scope_prefixes: ["/"] }), { ...atRg, role: { name } });
+    }
   });
 
   test("azure.scope_prefixes: whole segments, case-insensitive; none listed allows none", () => {
@@ -292,6 +297,63 @@ describe("order of rules", () => {
       { ...awsManaged, permission: admin, duration: "P7D" },
       "aws.policy_arns",
       "Administrator",
+    );
+  });
+});
+
+/** The PolicyDeniedError `f` throws, or undefined. */
+function thrown(f: () => void): PolicyDeniedError | undefined {
+  try {
+    f();
+    return undefined;
+  } catch (e) {
+    if (e instanceof PolicyDeniedError) return e;
+    throw e;
+  }
+}
+
+describe("early revoke, extend and callback URL checks", () => {
+  const grant = req(awsManaged).payload;
+  const grantOnly = policyFor({ providers: ["aws"], actions: ["grant"], aws: { policy_arns: ["**"] } });
+  const eightHours = policyFor({ providers: ["aws"], max_duration: "PT8H", aws: { policy_arns: ["**"] } });
+
+  test("an early revoke needs the revoke action and the permission rules, not max_duration", () => {
+    expect(thrown(() => checkRevokePolicy(grantOnly, "ticketing", grant, NOW))?.rule).toBe("actions");
+    const oneMinute = policyFor({ providers: ["aws"], max_duration: "PT1M", aws: { policy_arns: ["**"] } });
+    expect(thrown(() => checkRevokePolicy(oneMinute, "ticketing", grant, NOW))).toBeUndefined();
+    const noArns = policyFor({ providers: ["aws"], aws: { policy_arns: ["arn:aws:iam::aws:policy/Other"] } });
+    expect(thrown(() => checkRevokePolicy(noArns, "ticketing", grant, NOW))?.rule).toBe("aws.policy_arns");
+  });
+
+  test("an extension is a grant whose max_duration counts from the grant's start", () => {
+    const start = NOW;
+    const within = new Date(start.getTime() + 8 * 3600_000);
+    const beyond = new Date(start.getTime() + 8 * 3600_000 + 1000);
+    expect(thrown(() => checkExtendPolicy(eightHours, "ticketing", grant, within, start))).toBeUndefined();
+    expect(thrown(() => checkExtendPolicy(eightHours, "ticketing", grant, beyond, start))?.rule).toBe(
+      "max_duration",
+    );
+    const revokeOnly = policyFor({ providers: ["aws"], actions: ["revoke"], aws: { policy_arns: ["**"] } });
+    expect(thrown(() => checkExtendPolicy(revokeOnly, "ticketing", grant, within, start))?.rule).toBe(
+      "actions",
+    );
+  });
+
+  test("a callback URL must be one of the client's webhook endpoints", () => {
+    const withHook = policyFor({
+      providers: ["aws"],
+      webhooks: {
+        endpoints: [{ url: "https://hooks.example/in" }],
+        events: ["request.succeeded"],
+        secrets: [{ env: "S" }],
+      },
+    });
+    expect(thrown(() => checkCallbackUrl(withHook, "ticketing", undefined))).toBeUndefined();
+    expect(thrown(() => checkCallbackUrl(withHook, "ticketing", "https://hooks.example/in"))).toBeUndefined();
+    const e = thrown(() => checkCallbackUrl(withHook, "ticketing", "https://evil.example/x"));
+    expect(e?.rule).toBe("webhooks.endpoints");
+    expect(e?.message).toBe(
+      'client "ticketing" has no webhook endpoint https://evil.example/x (rule webhooks.endpoints)',
     );
   });
 });

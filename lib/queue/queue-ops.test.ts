@@ -8,14 +8,16 @@ import { ack } from "./ack.ts";
 import { backoffDelayMs } from "./backoff.ts";
 import { checkRedisPolicy } from "./check-redis-policy.ts";
 import { claim } from "./claim.ts";
+import { queueScripts, ScriptCode } from "./commands.ts";
 import { parseDeadEntry } from "./dead-entry.ts";
 import { deadLetter } from "./dead-letter.ts";
 import { enqueue } from "./enqueue.ts";
-import { heartbeat } from "./heartbeat.ts";
+import { deregisterWorker, heartbeat } from "./heartbeat.ts";
 import { queueKeys, REVOCATION_DEAD_KEY, REVOCATION_SCHEDULE_KEY } from "./keys.ts";
 import { promoteRetries, promoteRevocations } from "./promote.ts";
 import { reapDeadWorkers, reapOrphans } from "./reap.ts";
 import { redisTimeMs } from "./redis-time.ts";
+import { release } from "./release.ts";
 import { retryLater } from "./retry-later.ts";
 import { revocationJob, scheduleAt, unschedule } from "./schedule.ts";
 import { queueStats } from "./stats.ts";
@@ -78,6 +80,30 @@ describe("claim and ack", () => {
     expect(await redis.llen(K.processing("w1"))).toBe(0);
     expect(await claim(redis, "aws", "w1", 100)).toBe(JSON.stringify(jobs[1]));
     await redis.del(K.processing("w1"));
+  });
+
+  test("release: a claimed job goes back to the consuming end, next to be claimed; only once", async () => {
+    for (const j of ["r1", "r2"]) await redis.lpush(K.queue, j);
+    const taken = await claim(redis, "aws", "w-release", 100);
+    expect(taken).toBe("r1");
+    expect(await release(redis, "aws", "w-release", taken!)).toBe(true);
+    expect(await redis.lrange(K.queue, 0, -1)).toEqual(["r2", "r1"]);
+    expect(await redis.llen(K.processing("w-release"))).toBe(0);
+    // No longer held (released already, or the reaper took it): nothing is written, no duplicate.
+    expect(await release(redis, "aws", "w-release", taken!)).toBe(false);
+    expect(await redis.lrange(K.queue, 0, -1)).toEqual(["r2", "r1"]);
+    await redis.del(K.queue);
+  });
+
+  test("a clean stop forgets a worker only when it holds no job", async () => {
+    await heartbeat(redis, "aws", ["w-stop"]);
+    await redis.lpush(K.queue, "held");
+    await claim(redis, "aws", "w-stop", 100);
+    expect(await deregisterWorker(redis, "aws", "w-stop")).toBe(false);
+    expect(await redis.zscore(K.workers, "w-stop")).not.toBeNull();
+    expect(await ack(redis, "aws", "w-stop", "held")).toBe(true);
+    expect(await deregisterWorker(redis, "aws", "w-stop")).toBe(true);
+    expect(await redis.zscore(K.workers, "w-stop")).toBeNull();
   });
 
   test("a claim on an empty queue returns null after its block timeout", async () => {
@@ -225,6 +251,10 @@ describe("reaper", () => {
     await setHeartbeatAge("alive", 0);
     const reaped = await reapDeadWorkers(redis, "aws", opts);
     expect(reaped).toEqual([{ workerId: "dead", requeued: ["j2", "j1"], dead: [] }]);
+    // Recovery counts are kept a day by default (poison detection needs them across deaths).
+    const ttl = await redis.pttl(K.recoveries);
+    expect(ttl).toBeGreaterThan(23 * 3600_000);
+    expect(ttl).toBeLessThanOrEqual(24 * 3600_000);
     // j1, claimed first, is at the right end: the next one consumed.
     expect(await redis.lrange(K.queue, 0, -1)).toEqual(["j2", "j1"]);
     expect(await redis.zrange(K.workers, 0, "-1")).toEqual(["alive"]);
@@ -259,6 +289,57 @@ describe("reaper", () => {
     expect(reaped).toEqual([{ workerId: "ghost", requeued: ["orphaned"], dead: [] }]);
     expect(await redis.lrange(K.queue, 0, -1)).toEqual(["orphaned"]);
     await redis.del(K.queue, K.workers, K.recoveries);
+  });
+
+  test("the orphan sweep walks every SCAN page, however many other keys Redis holds", async () => {
+    // Far more keys than one SCAN page (COUNT 1000) returns; the orphans can be on any page.
+    const filler = 20_000;
+    for (let i = 0; i < filler; i += 1000) {
+      const p = raw.pipeline();
+      for (let j = i; j < i + 1000; j++) p.set(`${t.prefix}filler:${j}`, "x");
+      await p.exec();
+    }
+    const ghosts = ["g1", "g2", "g3", "g4", "g5"];
+    for (const g of ghosts) await redis.lpush(K.processing(g), `job-${g}`);
+    const reaped = await reapOrphans(redis, "aws", opts);
+    expect(reaped.map((r) => r.workerId).sort()).toEqual(ghosts);
+    for (let i = 0; i < filler; i += 1000) {
+      await raw.del(...Array.from({ length: 1000 }, (_, j) => `${t.prefix}filler:${i + j}`));
+    }
+    await redis.del(K.queue, K.workers, K.recoveries);
+  });
+
+  test("the orphan sweep works on a connection without a key prefix", async () => {
+    const provider = `p${crypto.randomUUID().slice(0, 8)}`;
+    const PK = queueKeys(provider);
+    await raw.lpush(PK.processing("ghost"), "unprefixed-job");
+    const reaped = await reapOrphans(raw, provider, opts);
+    expect(reaped).toEqual([{ workerId: "ghost", requeued: ["unprefixed-job"], dead: [] }]);
+    await raw.del(PK.queue, PK.processing("ghost"), PK.recoveries);
+  });
+
+  test("the orphan takeover re-checks in the script: a worker listed meanwhile keeps its jobs", async () => {
+    // reapOrphans skips listed workers before calling the script; a worker listed between that
+    // read and the script (a stalled worker's next heartbeat) is refused by the script itself.
+    await redis.lpush(K.queue, "mine");
+    await claim(redis, "aws", "back-again", 50);
+    await setHeartbeatAge("back-again", 0);
+    const reply = await queueScripts(redis).qRequeueWorker(
+      K.workers,
+      K.processing("back-again"),
+      K.queue,
+      K.dead,
+      K.recoveries,
+      "back-again",
+      opts.heartbeatTimeoutMs,
+      opts.maxRecoveries,
+      "orphan",
+      60_000,
+    );
+    expect(reply).toBe(ScriptCode.WorkerAlive);
+    expect(await redis.lrange(K.processing("back-again"), 0, -1)).toEqual(["mine"]);
+    expect(await redis.llen(K.queue)).toBe(0);
+    await redis.del(K.workers, K.processing("back-again"));
   });
 });
 

@@ -96,6 +96,7 @@ async function requeueWorker(
     opts.recoveryMemoryMs ?? DAY_MS,
   );
   if (reply === ScriptCode.WorkerAlive) return null;
+  // Stryker disable next-line ConditionalExpression,StringLiteral: requeue-worker.lua never returns another shape; only a broken script reaches it
   if (!Array.isArray(reply) || reply.length !== 2) throw new Error("requeue-worker: unexpected reply");
   return { workerId, requeued: asStrings(reply[0]), dead: asStrings(reply[1]) };
 }

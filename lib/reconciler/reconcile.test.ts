@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { captureLog } from "../../tests/fixtures/queue-support.ts";
 import { createTestApi, samples, type TestApi } from "../../tests/helpers/api.ts";
 import { createDbClock } from "../db/db-clock.ts";
 import { createLogger } from "../logging/logger.ts";
@@ -111,6 +112,89 @@ describe("periodic pass", () => {
     const [a, b] = await Promise.all([reconcile(deps()), reconcile(deps())]);
     expect(a.requeued + b.requeued).toBe(20);
     expect(new Set((await queued()).map((j) => j.correlation_id)).size).toBe(20);
+  });
+});
+
+describe("batches", () => {
+  test("one pass takes every batch, not just the first: requests and overdue revocations", async () => {
+    const stale = await Promise.all(Array.from({ length: 7 }, () => submitted()));
+    for (const id of stale) await age(id, 5000);
+    const overdue: string[] = [];
+    for (let i = 0; i < 7; i++) overdue.push(await applied(-60_000));
+    await api.r.redis.del("queue:aws");
+    const captured = captureLog();
+    const result = await reconcile({ ...deps(), log: captured.log, batch: 3 });
+    expect(result).toEqual({ requeued: 7, revocations: 7 });
+    // Operators follow each re-queue in the logs: one line per row, naming it.
+    const lines = captured.lines();
+    const named = (msg: string) =>
+      lines
+        .filter((l) => l.msg === msg)
+        .map((l) => [l.correlation_id, l.provider])
+        .sort();
+    expect(named("re-queued a stale request")).toEqual(stale.map((id) => [id, "aws"]).sort());
+    expect(named("re-queued an overdue revocation")).toEqual(overdue.map((id) => [id, "aws"]).sort());
+    expect(lines.find((l) => l.msg === "re-queued a stale request")?.status).toBe("PENDING");
+    const jobs = await queued();
+    expect(
+      jobs
+        .filter((j) => j.kind === "grant")
+        .map((j) => j.correlation_id)
+        .sort(),
+    ).toEqual(stale.sort());
+    expect(
+      jobs
+        .filter((j) => j.kind === "revoke")
+        .map((j) => j.correlation_id)
+        .sort(),
+    ).toEqual(overdue.sort());
+    // Each job is a fresh first attempt, for its row's provider, under the lease the row now holds.
+    const leases = new Map(
+      (
+        await api.db.sql<{ correlation_id: string; lease_job: string }[]>`
+        SELECT correlation_id, lease_job FROM requests`
+      ).map((r) => [r.correlation_id, r.lease_job]),
+    );
+    for (const j of jobs) {
+      expect(j).toMatchObject({ v: 1, provider: "aws", attempt: 0, id: leases.get(j.correlation_id) });
+      expect(Math.abs(j.enqueued_at - Date.now())).toBeLessThan(60_000);
+      expect(j.request).toMatchObject({ provider: "aws", action: "grant" });
+    }
+  });
+
+  test("rebuildAll pages through every unfinished request and pending revocation", async () => {
+    const unfinished = await Promise.all(Array.from({ length: 7 }, () => submitted()));
+    const pending: string[] = [];
+    for (let i = 0; i < 7; i++) pending.push(await applied(3_600_000));
+    const captured = captureLog();
+    const result = await rebuildAll({ ...deps(), log: captured.log, batch: 3 });
+    expect(result).toEqual({ requeued: 7, revocations: 7 });
+    expect(captured.lines().find((l) => l.requeued === 7)).toMatchObject({
+      msg: "Redis lost its data: queues and the revocation schedule rebuilt",
+      revocations: 7,
+    });
+    expect((await queued()).map((j) => j.correlation_id).sort()).toEqual(unfinished.sort());
+    const scheduled = await api.r.redis.zrange(REVOCATION_SCHEDULE_KEY, "0", "-1");
+    expect(scheduled.map((m) => (JSON.parse(m) as Job).correlation_id).sort()).toEqual(pending.sort());
+  });
+});
+
+describe("Redis refusing a write", () => {
+  // A job the reconciler could not queue must not be reported as queued: the pass fails, and the
+  // next one (the row's lease lapses) tries again.
+  test("a failed LPUSH fails the pass", async () => {
+    const id = await submitted();
+    await age(id, 5000);
+    await api.r.redis.set("queue:aws", "not a list");
+    await expect(reconcile(deps())).rejects.toThrow(/WRONGTYPE/);
+    await api.r.redis.del("queue:aws");
+  });
+
+  test("a failed ZADD fails the rebuild", async () => {
+    await applied(3_600_000);
+    await api.r.redis.set(REVOCATION_SCHEDULE_KEY, "not a sorted set");
+    await expect(rebuildAll(deps())).rejects.toThrow(/WRONGTYPE/);
+    await api.r.redis.del(REVOCATION_SCHEDULE_KEY);
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { captureLog } from "../../tests/fixtures/queue-support.ts";
 import {
   AZURE,
   awsGrant,
@@ -8,6 +9,7 @@ import {
 } from "../../tests/fixtures/worker-harness.ts";
 import { waitUntil } from "../../tests/helpers/spawn-service.ts";
 import { expireGrantNow } from "../db/requests.ts";
+import { ProviderError } from "../providers/types.ts";
 import { type Job, newJob } from "../queue/job.ts";
 import { RetryJobError } from "../queue/retry-job-error.ts";
 import { GiveUpError } from "./errors.ts";
@@ -451,5 +453,104 @@ describe("a request that keeps coming back", () => {
     expect((r.error_details as { code: string }).code).toBe("attempts_exhausted");
     await runRevocation(id);
     expect(attached("dave")).not.toContain(arn);
+  });
+});
+
+/** The detail of each REVOCATION-ish event of a request, oldest first. */
+async function revocationEvents(id: string): Promise<{ kind: string; to: string | null; detail: unknown }[]> {
+  return await h.api.db.sql<{ kind: string; to: string | null; detail: unknown }[]>`
+    SELECT kind, to_status AS to, detail FROM request_events
+    WHERE correlation_id = ${id} AND kind IN ('REVOCATION', 'REVOCATION_RETRY') ORDER BY id`;
+}
+
+describe("revocation outcomes say why, in the audit trail", () => {
+  test("an old copy of a revocation whose end moved later does nothing and gives the row back", async () => {
+    const arn = "arn:aws:iam::aws:policy/AmazonRDSReadOnlyAccess";
+    h.cloud.aws.seedUser("rv-gina");
+    const { id, job } = await h.submit(awsGrant("rv-gina", arn));
+    await h.run(job);
+    const early = (await h.scheduledRevocation(id))?.job as Job; // due in two hours, not now
+    const detaches = requests("DetachUserPolicy");
+    expect(await h.run(early)).toBeUndefined();
+    expect(requests("DetachUserPolicy")).toBe(detaches);
+    expect(attached("rv-gina")).toContain(arn);
+    expect(await h.row(id)).toMatchObject({ revocation_status: "SCHEDULED", lease_job: null });
+    expect(await h.scheduledRevocation(id)).toBeDefined();
+  });
+
+  test("SKIPPED for access that was there before, REVOKED with whether it was already gone", async () => {
+    const arn = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess";
+    h.cloud.aws.seedUser("rv-hank", { attachedPolicies: [arn] });
+    const pre = await h.submit(awsGrant("rv-hank", arn));
+    await h.run(pre.job);
+    await h.endNow(pre.id);
+    await runRevocation(pre.id);
+    expect(await revocationEvents(pre.id)).toEqual([
+      { kind: "REVOCATION", to: "SKIPPED", detail: { reason: "access existed before the grant" } },
+    ]);
+
+    h.cloud.aws.seedUser("rv-ivan");
+    const ours = await h.submit(awsGrant("rv-ivan", arn));
+    await h.run(ours.job);
+    await h.endNow(ours.id);
+    await runRevocation(ours.id);
+    expect(await revocationEvents(ours.id)).toEqual([
+      { kind: "REVOCATION", to: "REVOKED", detail: { already_gone: false } },
+    ]);
+    expect((await h.row(ours.id)).revocation_attempts).toBe(1);
+  });
+
+  test("SKIPPED while an overlapping grant of ours still needs the access, naming it", async () => {
+    const arn = "arn:aws:iam::aws:policy/AmazonSNSReadOnlyAccess";
+    h.cloud.aws.seedUser("rv-jane");
+    const first = await h.submit(awsGrant("rv-jane", arn));
+    await h.run(first.job);
+    const second = await h.submit(awsGrant("rv-jane", arn));
+    await h.run(second.job);
+    await h.endNow(first.id);
+    await runRevocation(first.id);
+    expect(await revocationEvents(first.id)).toEqual([
+      {
+        kind: "REVOCATION",
+        to: "SKIPPED",
+        detail: { reason: "an overlapping grant still needs this access", kept_for: second.id },
+      },
+    ]);
+    expect(attached("rv-jane")).toContain(arn);
+  });
+
+  test("a transient error is audited with its delay and chain; a permanent one FAILED, counted, alerted", async () => {
+    const arn = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+    h.cloud.aws.seedUser("rv-kate");
+    const { id, job } = await h.submit(awsGrant("rv-kate", arn));
+    await h.run(job);
+    await h.endNow(id);
+    const revocation = (await h.scheduledRevocation(id))?.job as Job;
+    h.cloud.aws.faults.set({ rules: [{ action: "DetachUserPolicy", mode: "throttle", count: 1 }] });
+    const retryErr = await h.run(revocation);
+    expect(retryErr).toBeInstanceOf(RetryJobError);
+    expect((retryErr as Error).cause).toBeInstanceOf(ProviderError);
+    const [retry] = await revocationEvents(id);
+    expect(retry).toMatchObject({ kind: "REVOCATION_RETRY", detail: { chain: revocation.id, attempts: 1 } });
+    expect((retry!.detail as { delay_ms: number }).delay_ms).toBeGreaterThan(0);
+
+    h.cloud.aws.denyActions(["DetachUserPolicy"]);
+    const captured = captureLog();
+    let err: unknown;
+    try {
+      err = await h.run({ ...revocation, attempt: 1 }, "aws", { log: captured.log });
+    } finally {
+      h.cloud.aws.denyActions([]);
+    }
+    expect(err).toBeInstanceOf(GiveUpError);
+    expect((err as Error).message).toBe("revocation failed: AccessDenied");
+    expect((err as Error).cause).toBeInstanceOf(ProviderError);
+    const r = await h.row(id);
+    expect(r.revocation_status).toBe("FAILED");
+    expect(r.revocation_attempts).toBe(2);
+    expect((r.revocation_error as { attempts: number }).attempts).toBe(2);
+    // The line an operator's alert matches on, with what the cloud said.
+    const alert = captured.lines().find((l) => l.msg === "REVOCATION FAILED: access may still be in place");
+    expect(alert).toMatchObject({ level: "error", error_details: { code: "AccessDenied" } });
   });
 });

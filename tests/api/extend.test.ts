@@ -109,7 +109,19 @@ describe("extend", () => {
       }),
     );
     expect(past.status).toBe(403);
-    expect(((await past.json()) as { rule: string }).rule).toBe("max_grant_duration");
+    const refused = (await past.json()) as { rule: string; detail: string };
+    expect(refused.rule).toBe("max_grant_duration");
+    expect(refused.detail).toContain("(rule max_grant_duration)");
+    // Exactly the global maximum from the start is still allowed.
+    const oStart = ((await h.row(o)).received_at as Date).getTime();
+    const atLimit = await Promise.resolve(
+      h.api.app.request(`/api/v1/requests/${o}/extend`, {
+        method: "POST",
+        headers: { ...auth("other"), "content-type": "application/json" },
+        body: JSON.stringify({ expires_at: new Date(oStart + 7 * 24 * 3600_000).toISOString() }),
+      }),
+    );
+    expect(atLimit.status).toBe(200);
   });
 
   test("refusals: role, ownership, guardrail action, bad body, earlier end, inactive grant", async () => {
@@ -143,6 +155,28 @@ describe("extend", () => {
     await h.run((await h.scheduledRevocation(id))?.job as Job);
     expect((await h.row(id)).revocation_status).toBe("REVOKED");
     expect((await extend(id, { duration: "PT1M" })).status).toBe(409);
+  });
+
+  test("refusal details: the same end names its field; a revoke request or an ended grant is not extendable", async () => {
+    const id = await granted("erin");
+    const end = await endOf(id);
+    const same = await extend(id, { expires_at: new Date(end).toISOString() });
+    expect(same.status).toBe(422);
+    const problem = (await same.json()) as { detail: string; errors: { pointer: string; detail: string }[] };
+    expect(problem.detail).toBe("the new end must be later than the grant's current end");
+    expect(problem.errors).toEqual([
+      { pointer: "/expires_at", detail: `must be later than the current end ${new Date(end).toISOString()}` },
+    ]);
+    await h.api.db.sql`UPDATE requests SET revocation_status = 'FAILED' WHERE correlation_id = ${id}`;
+    const ended = await extend(id, { duration: "PT1M" });
+    expect(ended.status).toBe(409);
+    expect(((await ended.json()) as { detail: string }).detail).toBe(
+      "only an active grant can be extended (status SUCCESS, revocation FAILED)",
+    );
+    await h.api.db.sql`UPDATE requests SET action = 'revoke' WHERE correlation_id = ${id}`;
+    const notGrant = await extend(id, { duration: "PT1M" });
+    expect(notGrant.status).toBe(409);
+    expect(((await notGrant.json()) as { detail: string }).detail).toBe("only a grant can be extended");
   });
 
   test("a grant-less client (actions: [revoke]) may not extend its grant either: 403 rule actions", async () => {

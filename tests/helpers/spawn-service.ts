@@ -8,8 +8,16 @@ export interface Service {
 
 /** Runs `bun <entry>` as a real child process with the given env; collects its output. */
 export function spawnService(entry: string, env: Record<string, string>): Service {
+  // Mutation testing (scripts/mutate) picks the live mutant by this variable; a service started by a
+  // test must see the same one, or its mutants would never run in the child.
+  const mutant = process.env.__STRYKER_ACTIVE_MUTANT__;
   const proc = Bun.spawn(["bun", entry], {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...env },
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/root",
+      ...(mutant === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: mutant }),
+      ...env,
+    },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

@@ -1,0 +1,122 @@
+// `bun run mutate [module...] [--mutate <stryker-mutate-spec>] [--concurrency N]`: mutation testing
+// of the guarantee-critical modules (scripts/mutate/modules.ts), one StrykerJS run per module so each
+// mutant is run against that module's own tests only, then `bun run mutate:lua` style hand-written
+// mutants of the queue's Lua scripts (scripts/mutate/lua.ts) when "queue" is chosen. Writes
+// reports/mutation/<module>.json (Stryker's report) and reports/mutation/summary.md (every module's
+// latest numbers). Not part of `bun run test` or CI: a full run takes the better part of an hour.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { runLuaMutants } from "./lua.ts";
+import { MODULES } from "./modules.ts";
+import { readSummaries, type Summary, summarise, writeSummaryFile } from "./summary.ts";
+
+const ROOT = join(import.meta.dir, "../..");
+const REPORTS = join(ROOT, "reports/mutation");
+
+interface Args {
+  modules: string[];
+  /** Stryker `mutate` globs or `file:line-line` ranges (comma-separated on the command line). */
+  mutate: string[] | undefined;
+  concurrency: number;
+  lua: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { modules: [], mutate: undefined, concurrency: 2, lua: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--mutate") args.mutate = (argv[++i] ?? "").split(",").filter(Boolean);
+    else if (a === "--concurrency") args.concurrency = Number(argv[++i]);
+    else if (a === "--no-lua") args.lua = false;
+    else if (a in MODULES || a === "lua") args.modules.push(a);
+    else {
+      console.error(
+        `usage: bun run mutate [${[...Object.keys(MODULES), "lua"].join("|")} ...] [--mutate <spec>] [--concurrency N] [--no-lua]`,
+      );
+      process.exit(2);
+    }
+  }
+  if (args.modules.length === 0) args.modules = Object.keys(MODULES);
+  if (args.mutate !== undefined && args.modules.length !== 1) {
+    console.error("--mutate narrows one module's run: name exactly one module");
+    process.exit(2);
+  }
+  if (!Number.isInteger(args.concurrency) || args.concurrency < 1) {
+    console.error("--concurrency takes a positive integer");
+    process.exit(2);
+  }
+  return args;
+}
+
+function strykerConfig(name: string, args: Args): Record<string, unknown> {
+  const mod = MODULES[name]!;
+  return {
+    $schema: "../../node_modules/@stryker-mutator/core/schema/stryker-schema.json",
+    // The command runner is the only Stryker test runner that can drive `bun test`; it knows no
+    // per-test coverage, so every mutant runs the module's whole test list ("off" is required).
+    testRunner: "command",
+    commandRunner: { command: `bun test --timeout 60000 ${mod.tests.join(" ")}` },
+    coverageAnalysis: "off",
+    // Mutants that do not type-check are reported as CompileError and not run or counted.
+    checkers: ["typescript"],
+    tsconfigFile: "scripts/mutate/tsconfig.json",
+    typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+    mutate: args.mutate ?? mod.mutate,
+    concurrency: args.concurrency,
+    // Other engineers' test runs share the two cores: a slow mutant is not an infinite loop.
+    timeoutMS: 60_000,
+    timeoutFactor: 2,
+    dryRunTimeoutMinutes: 10,
+    // One temp dir per module: runs of two modules at once must not delete each other's sandbox.
+    tempDirName: `.stryker-tmp/${name}`,
+    cleanTempDir: "always",
+    // The sandbox needs only what the tests load; the UI bundle, benchmarks and reports are not, nor
+    // other modules' sandboxes (Stryker skips only its own temp dir).
+    ignorePatterns: ["reports", "bench", "ui/dist", "artifacts", ".dev", "dist", ".stryker-tmp"],
+    reporters: ["clear-text", "progress", "json"],
+    jsonReporter: { fileName: `reports/mutation/${name}.json` },
+    clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+    thresholds: { high: 90, low: 85, break: null },
+  };
+}
+
+async function runStryker(name: string, args: Args): Promise<number> {
+  const configFile = join(REPORTS, `${name}.stryker.json`);
+  await Bun.write(configFile, `${JSON.stringify(strykerConfig(name, args), null, 2)}\n`);
+  // Stryker is a Node program (its worker processes are forked with Node's IPC); Bun runs the tests.
+  const proc = Bun.spawn(
+    ["bun", "node_modules/@stryker-mutator/core/bin/stryker.js", "run", configFile, "--logLevel", "info"],
+    { cwd: ROOT, stdout: "inherit", stderr: "inherit" },
+  );
+  return await proc.exited;
+}
+
+const args = parseArgs(process.argv.slice(2));
+mkdirSync(REPORTS, { recursive: true });
+const fresh: Summary[] = [];
+let failed = false;
+for (const name of args.modules) {
+  const started = Date.now();
+  if (name === "lua") {
+    fresh.push(await runLuaMutants(REPORTS));
+    continue;
+  }
+  const code = await runStryker(name, args);
+  if (code !== 0) {
+    console.error(`stryker for ${name} exited ${code}`);
+    failed = true;
+    continue;
+  }
+  const s = await summarise(
+    name,
+    join(REPORTS, `${name}.json`),
+    args.mutate?.join(", "),
+    Date.now() - started,
+  );
+  fresh.push(s);
+  if (name === "queue" && args.lua && args.mutate === undefined) fresh.push(await runLuaMutants(REPORTS));
+}
+const all = await readSummaries(REPORTS, fresh);
+await writeSummaryFile(REPORTS, all);
+console.log(await Bun.file(join(REPORTS, "summary.md")).text());
+process.exit(failed ? 1 : 0);
