@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import { defineScripts } from "../redis/scripts.ts";
 import ackAndTakeLua from "./lua/ack-and-take.lua" with { type: "text" };
 import deadLetterLua from "./lua/dead-letter.lua" with { type: "text" };
 import deregisterWorkerLua from "./lua/deregister-worker.lua" with { type: "text" };
@@ -17,9 +17,8 @@ export enum ScriptCode {
   WorkerAlive = -2,
 }
 
-// Name → [lua text, number of KEYS (undefined: the caller passes it first)].
-// The .lua files are imported as text so a `bun build --compile` binary embeds them.
-const SCRIPTS = {
+/** The queue's Lua scripts on a connection, by name (lib/redis/scripts.ts). */
+export const queueScripts = defineScripts({
   qAckAndTake: [ackAndTakeLua, 2],
   qPromoteDue: [promoteDueLua, 2],
   qRouteDue: [routeDueLua, undefined],
@@ -29,34 +28,8 @@ const SCRIPTS = {
   qHeartbeat: [heartbeatLua, 1],
   qDeregisterWorker: [deregisterWorkerLua, 2],
   qRequeueWorker: [requeueWorkerLua, 5],
-} as const satisfies Record<string, readonly [string, number | undefined]>;
-
-type ScriptName = keyof typeof SCRIPTS;
-type ScriptArg = string | number;
-export type QueueScripts = Record<ScriptName, (...args: ScriptArg[]) => Promise<unknown>>;
-
-const registered = new WeakMap<Redis, QueueScripts>();
-
-/**
- * The queue's Lua scripts on this connection, registered with defineCommand on first use (once
- * per connection) and called by name. ioredis sends EVALSHA and falls back to EVAL after
- * NOSCRIPT (a restarted Redis), and applies the connection's keyPrefix to every KEYS entry.
- */
-export function queueScripts(redis: Redis): QueueScripts {
-  const known = registered.get(redis);
-  if (known) return known;
-  const byName = redis as unknown as Record<string, (...args: ScriptArg[]) => Promise<unknown>>;
-  const scripts = {} as QueueScripts;
-  for (const [name, [lua, numberOfKeys]] of Object.entries(SCRIPTS) as [
-    ScriptName,
-    (typeof SCRIPTS)[ScriptName],
-  ][]) {
-    redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
-    scripts[name] = (...args) => byName[name]!.apply(redis, args);
-  }
-  registered.set(redis, scripts);
-  return scripts;
-}
+});
+export type QueueScripts = ReturnType<typeof queueScripts>;
 
 /** Narrows a script reply that must be an integer. */
 export function asInteger(reply: unknown): number {

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { RateLimit } from "./limits.ts";
-import { type RateDecision, takeTokens } from "./take.ts";
+import { type RateDecision, takeToken, takeTokens } from "./take.ts";
 
 /** Leased requests not used within this long are dropped (they stay spent in Redis). */
 export const LEASE_MS = 1000;
@@ -62,10 +62,7 @@ export function createRateLeases(redis: Redis, nowMs: () => number = () => perfo
   return {
     async take(client, limit) {
       const want = leaseSize(limit);
-      if (want === 1) {
-        const { granted, ...rest } = await takeTokens(redis, client, limit, 1);
-        return { allowed: granted === 1, ...rest };
-      }
+      if (want === 1) return await takeToken(redis, client, limit);
       for (;;) {
         const h = held.get(client);
         if (h && h.left > 0 && nowMs() < h.until) return fromLease(h);

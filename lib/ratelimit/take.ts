@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { defineScripts } from "../redis/scripts.ts";
 import { rateLimitKey } from "./keys.ts";
 import { intervalMicros, type RateLimit } from "./limits.ts";
 import gcraLua from "./lua/gcra.lua" with { type: "text" };
@@ -13,21 +14,8 @@ export interface RateDecision {
   nowUs: number;
 }
 
-const COMMAND = "rlTake";
-type Take = (key: string, interval: number, burst: number, want: number) => Promise<unknown>;
-const registered = new WeakMap<Redis, Take>();
-
-/** The script on this connection, registered once with defineCommand (EVALSHA, EVAL on NOSCRIPT). */
-function takeCommand(redis: Redis): Take {
-  const known = registered.get(redis);
-  if (known) return known;
-  redis.defineCommand(COMMAND, { lua: gcraLua, numberOfKeys: 1 });
-  const fn = (redis as unknown as Record<string, Take>)[COMMAND];
-  if (!fn) throw new Error("ratelimit: defineCommand did not register the script");
-  const take: Take = (...args) => fn.apply(redis, args);
-  registered.set(redis, take);
-  return take;
-}
+/** The GCRA script on a connection (lib/redis/scripts.ts). */
+const scripts = defineScripts({ rlTake: [gcraLua, 1] });
 
 /** Takes one request from `client`'s budget (one round trip, one key). */
 export async function takeToken(redis: Redis, client: string, limit: RateLimit): Promise<RateDecision> {
@@ -45,7 +33,7 @@ export async function takeTokens(
   limit: RateLimit,
   want: number,
 ): Promise<Omit<RateDecision, "allowed"> & { granted: number }> {
-  const reply = await takeCommand(redis)(rateLimitKey(client), intervalMicros(limit), limit.burst, want);
+  const reply = await scripts(redis).rlTake(rateLimitKey(client), intervalMicros(limit), limit.burst, want);
   if (!Array.isArray(reply) || reply.length !== 4 || !reply.every((v) => typeof v === "number")) {
     throw new Error("ratelimit script: expected four integers");
   }

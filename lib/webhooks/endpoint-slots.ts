@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { asInteger } from "../queue/commands.ts";
 import { queueKeys } from "../queue/keys.ts";
+import { defineScripts } from "../redis/scripts.ts";
 import { WEBHOOK_QUEUE } from "./delivery-job.ts";
 import acquireSlotLua from "./lua/acquire-slot.lua" with { type: "text" };
 
@@ -9,7 +10,8 @@ import acquireSlotLua from "./lua/acquire-slot.lua" with { type: "text" };
 export const endpointSlotsKey = (url: string) =>
   `${queueKeys(WEBHOOK_QUEUE).queue}:inflight:${createHash("sha256").update(url).digest("hex").slice(0, 16)}`;
 
-const registered = new WeakSet<Redis>();
+/** The slot script on a connection (lib/redis/scripts.ts). */
+const scripts = defineScripts({ whAcquireSlot: [acquireSlotLua, 1] });
 
 /** Takes a slot of `url` for `holder` (acquire-slot.lua); false when all `limit` are held. */
 export async function acquireEndpointSlot(
@@ -19,13 +21,8 @@ export async function acquireEndpointSlot(
   holder: string,
   ttlMs: number,
 ): Promise<boolean> {
-  if (!registered.has(redis)) {
-    redis.defineCommand("whAcquireSlot", { lua: acquireSlotLua, numberOfKeys: 1 });
-    registered.add(redis);
-  }
-  const call = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)
-    .whAcquireSlot!;
-  return asInteger(await call.call(redis, endpointSlotsKey(url), limit, holder, ttlMs)) === 1;
+  const reply = await scripts(redis).whAcquireSlot(endpointSlotsKey(url), limit, holder, ttlMs);
+  return asInteger(reply) === 1;
 }
 
 /** Gives the slot back (a single ZREM; a lost release only waits for the hold's TTL). */

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "../../logging/logger.ts";
+import { defineScripts } from "../../redis/scripts.ts";
 import { ProviderError } from "../types.ts";
 import pauseCallsLua from "./lua/pause-calls.lua" with { type: "text" };
 import takeCallSlotLua from "./lua/take-call-slot.lua" with { type: "text" };
@@ -100,29 +101,11 @@ export class CallBudgetUnavailable extends Error {
   }
 }
 
-type Script = (...args: (string | number)[]) => Promise<unknown>;
-interface Scripts {
-  take: Script;
-  pause: Script;
-}
-const registered = new WeakMap<Redis, Scripts>();
-
-/** The budget's scripts on this connection, registered once with defineCommand (EVALSHA, EVAL on NOSCRIPT). */
-function budgetScripts(redis: Redis): Scripts {
-  const known = registered.get(redis);
-  if (known) return known;
-  redis.defineCommand("cbTakeCallSlot", { lua: takeCallSlotLua, numberOfKeys: 2 });
-  redis.defineCommand("cbPauseCalls", { lua: pauseCallsLua, numberOfKeys: 1 });
-  const byName = redis as unknown as Record<string, Script | undefined>;
-  const bind = (name: string): Script => {
-    const fn = byName[name];
-    if (!fn) throw new Error(`call budget: defineCommand did not register ${name}`);
-    return (...args) => fn.apply(redis, args);
-  };
-  const scripts = { take: bind("cbTakeCallSlot"), pause: bind("cbPauseCalls") };
-  registered.set(redis, scripts);
-  return scripts;
-}
+/** The budget's scripts on a connection (lib/redis/scripts.ts). */
+const budgetScripts = defineScripts({
+  cbTakeCallSlot: [takeCallSlotLua, 2],
+  cbPauseCalls: [pauseCallsLua, 1],
+});
 
 /** µs between two calls at the sustained rate, as the script takes it (integer, >= 1). */
 export const intervalMicros = (callsPerSecond: number) => Math.max(1, Math.round(1_000_000 / callsPerSecond));
@@ -190,7 +173,7 @@ export function createCallBudget(opts: CallBudgetOptions): CallBudget {
         try {
           const leftUs = Math.max(0, Math.floor((opts.maxWaitMs - waitedMs) * 1000));
           const reply = await withTimeout(
-            scripts.take(keys.budget, keys.pause, interval, opts.burst, leftUs),
+            scripts.cbTakeCallSlot(keys.budget, keys.pause, interval, opts.burst, leftUs),
             redisTimeoutMs,
           );
           if (!Array.isArray(reply) || typeof reply[0] !== "number" || typeof reply[1] !== "number") {
@@ -229,7 +212,10 @@ export function createCallBudget(opts: CallBudgetOptions): CallBudget {
     async throttled(retryAfterMs) {
       const ms = Math.min(Math.max(1, retryAfterMs ?? defaultPauseMs), maxPauseMs);
       try {
-        await withTimeout(budgetScripts(redis).pause(keys.pause, Math.round(ms * 1000)), redisTimeoutMs);
+        await withTimeout(
+          budgetScripts(redis).cbPauseCalls(keys.pause, Math.round(ms * 1000)),
+          redisTimeoutMs,
+        );
         answered();
         observer?.paused(ms);
         log.info({ pause_ms: ms }, "the cloud throttled a call: every worker of this account pauses");
