@@ -1,4 +1,4 @@
-// `bun run mutate [module...] [--mutate <stryker-mutate-spec>] [--concurrency N]`: mutation testing
+// `bun run mutate [module...] [--mutate <stryker-mutate-spec>] [--concurrency N] [--timeout-ms N]`: mutation testing
 // of the guarantee-critical modules (scripts/mutate/modules.ts), one StrykerJS run per module so each
 // mutant is run against that module's own tests only, then `bun run mutate:lua` style hand-written
 // mutants of the queue's Lua scripts (scripts/mutate/lua.ts) when "queue" is chosen. Writes
@@ -18,20 +18,28 @@ interface Args {
   /** Stryker `mutate` globs or `file:line-line` ranges (comma-separated on the command line). */
   mutate: string[] | undefined;
   concurrency: number;
+  timeoutMs: number;
   lua: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { modules: [], mutate: undefined, concurrency: 2, lua: true };
+  const args: Args = {
+    modules: [],
+    mutate: undefined,
+    concurrency: 2,
+    timeoutMs: 20_000,
+    lua: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--mutate") args.mutate = (argv[++i] ?? "").split(",").filter(Boolean);
     else if (a === "--concurrency") args.concurrency = Number(argv[++i]);
+    else if (a === "--timeout-ms") args.timeoutMs = Number(argv[++i]);
     else if (a === "--no-lua") args.lua = false;
     else if (a in MODULES || a === "lua") args.modules.push(a);
     else {
       console.error(
-        `usage: bun run mutate [${[...Object.keys(MODULES), "lua"].join("|")} ...] [--mutate <spec>] [--concurrency N] [--no-lua]`,
+        `usage: bun run mutate [${[...Object.keys(MODULES), "lua"].join("|")} ...] [--mutate <spec>] [--concurrency N] [--timeout-ms N] [--no-lua]`,
       );
       process.exit(2);
     }
@@ -45,6 +53,10 @@ function parseArgs(argv: string[]): Args {
     console.error("--concurrency takes a positive integer");
     process.exit(2);
   }
+  if (!Number.isInteger(args.timeoutMs) || args.timeoutMs < 1000) {
+    console.error("--timeout-ms takes an integer of at least 1000");
+    process.exit(2);
+  }
   return args;
 }
 
@@ -53,19 +65,23 @@ function strykerConfig(name: string, args: Args): Record<string, unknown> {
   return {
     $schema: "../../node_modules/@stryker-mutator/core/schema/stryker-schema.json",
     // The command runner is the only Stryker test runner that can drive `bun test`; it knows no
-    // per-test coverage, so every mutant runs the module's whole test list ("off" is required).
+    // per-test coverage ("off" is required), so run-tests.ts narrows each mutant to its file's list.
     testRunner: "command",
-    commandRunner: { command: `bun test --timeout 60000 ${mod.tests.join(" ")}` },
+    commandRunner: { command: `bun scripts/mutate/run-tests.ts ${name}` },
     coverageAnalysis: "off",
+    // Mutants in debug/info/warn log calls are Ignored (scripts/mutate/log-text-ignorer.ts).
+    appendPlugins: ["./scripts/mutate/log-text-ignorer.ts"],
+    ignorers: ["log-text"],
     // Mutants that do not type-check are reported as CompileError and not run or counted.
     checkers: ["typescript"],
     tsconfigFile: "scripts/mutate/tsconfig.json",
     typescriptChecker: { prioritizePerformanceOverAccuracy: true },
     mutate: args.mutate ?? mod.mutate,
     concurrency: args.concurrency,
-    // Other engineers' test runs share the two cores: a slow mutant is not an infinite loop.
-    timeoutMS: 60_000,
-    timeoutFactor: 2,
+    // A mutant is a timeout after (its tests' unmutated time × factor + timeoutMS). Raise both with
+    // --timeout-ms when other test runs share the cores: a slow mutant is not an infinite loop.
+    timeoutMS: args.timeoutMs,
+    timeoutFactor: 1.5,
     dryRunTimeoutMinutes: 10,
     // One temp dir per module: runs of two modules at once must not delete each other's sandbox.
     tempDirName: `.stryker-tmp/${name}`,
