@@ -4,10 +4,11 @@ import { lockAccess } from "./transitions.ts";
 
 export type ExtendGrantResult =
   | { ok: true; row: RequestRow; previousEnd: Date }
+  | { ok: false; reason: "not_found" }
   | {
       ok: false;
-      reason: "not_found" | "not_a_grant" | "not_active" | "revocation_in_progress" | "changed";
-      row?: RequestRow;
+      reason: "not_a_grant" | "not_active" | "revocation_in_progress" | "changed";
+      row: RequestRow;
     };
 
 /**

@@ -12,13 +12,11 @@ import { checkEpoch } from "./redis-epoch.ts";
  */
 export function reconcileTask(deps: ReconcileDeps & { clock: DbClock }, everyMs: number): SchedulerTask {
   let last = Number.NEGATIVE_INFINITY;
-  let epoch: string | undefined;
   let rebuild = false;
   return {
     name: "reconcile",
     async run({ now }) {
-      const seen = await checkEpoch(deps.redis, epoch);
-      epoch = seen.epoch;
+      const seen = await checkEpoch(deps.redis);
       if (seen.created) {
         // The epoch was missing: Redis is new or was wiped. Nothing it held can be trusted.
         deps.log.warn(

@@ -7,24 +7,21 @@ export const EPOCH_KEY = "meta:epoch";
 
 export interface EpochCheck {
   epoch: string;
-  /** The epoch is not the one last seen: Redis lost its data (or this is the first look). */
-  changed: boolean;
+  /** This call wrote the epoch: it was missing, so Redis is new or lost its data. */
+  created: boolean;
 }
 
 /**
  * Reads the epoch, writing a new one when it is missing (SET NX: with several schedulers one
- * writes, the others adopt it). `changed` is true when the epoch differs from `lastSeen`; only the
- * scheduler that wrote the new epoch gets `created`, so one of them rebuilds.
+ * writes, the others adopt it). Only the scheduler that wrote the new epoch gets `created`, so
+ * one of them rebuilds.
  */
-export async function checkEpoch(
-  redis: Redis,
-  lastSeen: string | undefined,
-): Promise<EpochCheck & { created: boolean }> {
+export async function checkEpoch(redis: Redis): Promise<EpochCheck> {
   const current = await redis.get(EPOCH_KEY);
-  if (current !== null) return { epoch: current, changed: current !== lastSeen, created: false };
+  if (current !== null) return { epoch: current, created: false };
   const fresh = randomUUID();
   const set = await redis.set(EPOCH_KEY, fresh, "NX");
-  if (set === "OK") return { epoch: fresh, changed: true, created: true };
-  const winner = (await redis.get(EPOCH_KEY)) ?? fresh;
-  return { epoch: winner, changed: winner !== lastSeen, created: false };
+  if (set === "OK") return { epoch: fresh, created: true };
+  // Another scheduler wrote it between our GET and SET: adopt theirs.
+  return { epoch: (await redis.get(EPOCH_KEY)) ?? fresh, created: false };
 }

@@ -39,8 +39,9 @@ const iso = (d: Date) => d.toISOString();
 /**
  * POST /api/v1/requests/{id}/extend for `caller`. Each refusal before anything is written: the
  * role must allow extending (submitter, own requests: operator and auditor get 403 rule role);
- * the grant must be visible (404 as for an unknown id); the new end must be later than the
- * current one (422); the caller's guardrails apply as to a grant asked for at the grant's start —
+ * the grant must be visible (404 as for an unknown id); it must be an active grant (409: a grant
+ * that has ended hears that, not a complaint about the end asked for); the new end must be later
+ * than the current one (422); the caller's guardrails apply as to a grant asked for at the grant's start —
  * `max_duration` and MAX_GRANT_DURATION are counted from `received_at`, so extending in steps
  * never gets further than one request could (403). Then, under the access lock, the grant must
  * still be active with no revocation in progress (409); its end moves in PostgreSQL (with an
@@ -98,7 +99,7 @@ export async function extendGrant(
       case "not_a_grant":
         throw new ConflictError("only a grant can be extended");
       case "not_active":
-        throw notActive(result.row?.status, result.row?.revocation_status ?? null);
+        throw notActive(result.row.status, result.row.revocation_status);
       case "revocation_in_progress":
         throw new ConflictError("the grant's revocation is in progress; it can no longer be extended");
       case "changed":
@@ -126,7 +127,7 @@ export async function extendGrant(
   };
 }
 
-const notActive = (status: string | undefined, revocation: string | null) =>
+const notActive = (status: string, revocation: string | null) =>
   new ConflictError(
-    `only an active grant can be extended (status ${status ?? "unknown"}, revocation ${revocation ?? "none"})`,
+    `only an active grant can be extended (status ${status}, revocation ${revocation ?? "none"})`,
   );

@@ -131,7 +131,7 @@ export const MODULES: Record<string, MutationModule> = {
       ],
       "lib/requests/submit-request.ts": SUBMIT,
       "lib/requests/request-hash.ts": [...SUBMIT, "tests/webhooks/outbox.test.ts"],
-      "lib/requests/extend-grant.ts": ["tests/api/extend.test.ts"],
+      "lib/requests/extend-grant.ts": ["tests/api/extend.test.ts", "tests/api/extend-races.test.ts"],
       "lib/requests/early-revoke.ts": [
         "tests/api/authorization.test.ts",
         "tests/api/extend.test.ts",
@@ -146,7 +146,12 @@ export const MODULES: Record<string, MutationModule> = {
   },
   reconciler: {
     mutate: ["lib/reconciler/**/*.ts", ...notTests],
-    tests: ["lib/reconciler/reconcile.test.ts", "lib/reconciler/drift-sweep.test.ts", SCHEDULER],
+    tests: [
+      "lib/reconciler/redis-epoch.test.ts",
+      "lib/reconciler/reconcile.test.ts",
+      "lib/reconciler/drift-sweep.test.ts",
+      SCHEDULER,
+    ],
   },
   worker: {
     mutate: ["lib/worker/**/*.ts", ...notTests],
