@@ -198,6 +198,52 @@ describe("Redis refusing a write", () => {
   });
 });
 
+describe("the reconcile task, tick by tick", () => {
+  const EVERY = 60_000;
+  function recordingTask() {
+    const passes: string[] = [];
+    const metrics = {
+      reconciled: (kind: "periodic" | "rebuild") => void passes.push(kind),
+      driftSweep: () => undefined,
+    };
+    const task = reconcileTask({ ...deps(), clock: createDbClock(api.db.sql), metrics }, EVERY);
+    return { task, passes };
+  }
+
+  test("an intact epoch: no rebuild; the periodic pass at the first tick, then exactly every interval", async () => {
+    await api.r.redis.set(EPOCH_KEY, "an-earlier-life");
+    const { task, passes } = recordingTask();
+    expect(task.name).toBe("reconcile"); // what the scheduler's logs call it
+    const t0 = 5_000_000;
+    await task.run({ now: t0 });
+    expect(passes).toEqual(["periodic"]);
+    await task.run({ now: t0 + EVERY - 1 });
+    expect(passes).toEqual(["periodic"]);
+    await task.run({ now: t0 + EVERY });
+    expect(passes).toEqual(["periodic", "periodic"]);
+    await task.run({ now: t0 + EVERY + 1 });
+    expect(passes).toEqual(["periodic", "periodic"]);
+  });
+
+  test("a lost epoch: one rebuild, not repeated on the next ticks, and it counts as that interval's pass", async () => {
+    const id = await submitted();
+    await api.r.redis.set(EPOCH_KEY, "an-earlier-life");
+    const { task, passes } = recordingTask();
+    const t0 = 5_000_000;
+    await task.run({ now: t0 });
+    await api.r.redis.del(EPOCH_KEY); // Redis lost its data
+    await task.run({ now: t0 + 10 });
+    expect(passes).toEqual(["periodic", "rebuild"]);
+    expect((await queued()).map((j) => j.correlation_id)).toEqual([id]);
+    await task.run({ now: t0 + 20 });
+    await task.run({ now: t0 + 10 + EVERY - 1 });
+    expect(passes).toEqual(["periodic", "rebuild"]);
+    expect(await queued()).toHaveLength(1); // a second rebuild would have queued it again
+    await task.run({ now: t0 + 10 + EVERY });
+    expect(passes).toEqual(["periodic", "rebuild", "periodic"]);
+  });
+});
+
 describe("after Redis lost its data", () => {
   test("rebuildAll queues every unfinished request at once and schedules every pending revocation", async () => {
     const pending = await submitted();

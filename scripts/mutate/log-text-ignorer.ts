@@ -16,6 +16,9 @@ interface Node {
   property?: Node;
   callee?: Node;
   expression?: Node;
+  consequent?: Node;
+  alternate?: Node | null;
+  body?: Node | Node[];
 }
 
 function isLogger(n: Node | undefined): boolean {
@@ -38,10 +41,27 @@ export function isQuietLogCall(n: Node | undefined): boolean {
   );
 }
 
+const isQuietLogStatement = (n: Node | undefined): boolean =>
+  n?.type === "ExpressionStatement" && isQuietLogCall(n.expression);
+
+/** Code whose only effect is a quiet log line: the call, its statement, a block of only such
+ *  statements, an `if` without `else` guarding only them (`if (n > 0) log.info(...)`), and an arrow
+ *  that only logs (`.catch((err) => log.debug(...))`). */
+export function onlyLogs(n: Node | undefined): boolean {
+  if (n === undefined || n === null) return false;
+  if (isQuietLogCall(n) || isQuietLogStatement(n)) return true;
+  if (n.type === "BlockStatement")
+    return Array.isArray(n.body) && n.body.length > 0 && n.body.every(onlyLogs);
+  if (n.type === "IfStatement") return (n.alternate ?? null) === null && onlyLogs(n.consequent);
+  if (n.type === "ArrowFunctionExpression") return !Array.isArray(n.body) && onlyLogs(n.body);
+  return false;
+}
+
 export const logTextIgnorer = {
   shouldIgnore(path: { node: Node }): string | undefined {
-    const n = path.node;
-    if (isQuietLogCall(n) || (n.type === "ExpressionStatement" && isQuietLogCall(n.expression))) {
+    // Emptying a block that only logs (a catch that logs and goes on) removes the line and nothing
+    // else: the error is still not thrown. So such blocks are log text too.
+    if (onlyLogs(path.node)) {
       return "log text (debug/info/warn): read by people, not by programs";
     }
     return undefined;
