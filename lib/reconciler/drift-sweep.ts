@@ -6,6 +6,7 @@ import type { Logger } from "../logging/logger.ts";
 import type { ReconcilerMetrics } from "../metrics/scheduler-metrics.ts";
 import { JOB_VERSION, type Job } from "../queue/job.ts";
 import { queueKeys } from "../queue/keys.ts";
+import { execOrThrow } from "../redis/exec-pipeline.ts";
 import type { SchedulerTask } from "../scheduler/task.ts";
 
 /** Set (to anything) to ask for a sweep now: `bun run drift-sweep`, or SET by hand. */
@@ -87,7 +88,7 @@ export function driftSweepTask(deps: DriftSweepDeps): SchedulerTask {
           };
           p.lpush(queueKeys(t.cloud_provider).queue, JSON.stringify(job));
         }
-        for (const [err] of (await p.exec()) ?? []) if (err) throw err;
+        await execOrThrow(p);
         budget -= targets.length;
         enqueued += targets.length;
         cursor = targets[targets.length - 1]?.access_key ?? cursor;

@@ -206,7 +206,9 @@ describe("the reconcile task, tick by tick", () => {
       reconciled: (kind: "periodic" | "rebuild") => void passes.push(kind),
       driftSweep: () => undefined,
     };
-    const task = reconcileTask({ ...deps(), clock: createDbClock(api.db.sql), metrics }, EVERY);
+    const inner = reconcileTask({ ...deps(), clock: createDbClock(api.db.sql), metrics }, EVERY);
+    const signal = new AbortController().signal;
+    const task = { name: inner.name, run: ({ now }: { now: number }) => inner.run({ now, signal }) };
     return { task, passes };
   }
 

@@ -7,6 +7,7 @@ import type { Logger } from "../logging/logger.ts";
 import type { ReconcilerMetrics } from "../metrics/scheduler-metrics.ts";
 import { JOB_VERSION, type Job } from "../queue/job.ts";
 import { queueKeys, REVOCATION_SCHEDULE_KEY } from "../queue/keys.ts";
+import { execOrThrow } from "../redis/exec-pipeline.ts";
 import { revocationJobForRow } from "../requests/revocation-job.ts";
 
 export interface ReconcileDeps {
@@ -47,7 +48,7 @@ async function push(redis: Redis, jobs: readonly Job[]): Promise<void> {
   if (jobs.length === 0) return;
   const p = redis.pipeline();
   for (const job of jobs) p.lpush(queueKeys(job.provider).queue, JSON.stringify(job));
-  for (const [err] of (await p.exec()) ?? []) if (err) throw err;
+  await execOrThrow(p);
 }
 
 /**
@@ -136,7 +137,7 @@ export async function rebuildAll(deps: ReconcileDeps): Promise<ReconcileResult> 
     for (const r of rows) {
       p.zadd(REVOCATION_SCHEDULE_KEY, r.revoke_at?.getTime() ?? 0, canonicalJson(revocationJobForRow(r)));
     }
-    for (const [err] of (await p.exec()) ?? []) if (err) throw err;
+    await execOrThrow(p);
     revocations += rows.length;
     after = maxId(rows);
   }

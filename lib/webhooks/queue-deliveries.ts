@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { queueKeys } from "../queue/keys.ts";
+import { execOrThrow } from "../redis/exec-pipeline.ts";
 import { type DeliveryRef, deliveryJob, WEBHOOK_QUEUE } from "./delivery-job.ts";
 
 /** LPUSHes one job per delivery onto `queue:webhooks`, in one pipeline. */
@@ -8,5 +9,5 @@ export async function queueDeliveries(redis: Redis, refs: readonly DeliveryRef[]
   const now = Date.now();
   const p = redis.pipeline();
   for (const ref of refs) p.lpush(queueKeys(WEBHOOK_QUEUE).queue, JSON.stringify(deliveryJob(ref, now)));
-  for (const [err] of (await p.exec()) ?? []) if (err) throw err;
+  await execOrThrow(p);
 }

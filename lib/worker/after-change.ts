@@ -2,6 +2,7 @@ import { statusCacheKey } from "../cache/status-cache.ts";
 import type { RequestRow } from "../db/requests.ts";
 import { canonicalJson } from "../json/canonical-json.ts";
 import { REVOCATION_SCHEDULE_KEY } from "../queue/keys.ts";
+import { execOrThrow } from "../redis/exec-pipeline.ts";
 import { revocationJobForRow } from "../requests/revocation-job.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
@@ -19,6 +20,5 @@ export async function afterChange(
   if (revokeAt) {
     p.zadd(REVOCATION_SCHEDULE_KEY, revokeAt.getTime(), canonicalJson(revocationJobForRow(row)));
   }
-  const replies = (await p.exec()) ?? [];
-  for (const [err] of replies) if (err) throw err;
+  await execOrThrow(p);
 }
