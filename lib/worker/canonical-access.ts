@@ -1,16 +1,15 @@
 import type { RequestRow } from "../db/requests.ts";
-import type { CanonicalAccess, HandleValue, ProviderHandle } from "../providers/types.ts";
+import type { CanonicalAccess, ProviderHandle } from "../providers/types.ts";
 import type { RequestPayload } from "../schemas/request.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
-/** What an earlier call looked up and stored on the row (provider_handle), e.g. an Azure role GUID. */
+/**
+ * What an earlier call looked up and stored on the row (provider_handle), e.g. an Azure role GUID.
+ * Only ProviderHandles are ever stored there (the decision's `resolved`, a grant's `handle`), and
+ * a provider checks what it reads from it (the Azure role GUID's type and form).
+ */
 export function resolvedOf(row: RequestRow): ProviderHandle {
-  const handle = (row.provider_handle ?? {}) as Record<string, unknown>;
-  const out: ProviderHandle = {};
-  for (const [k, v] of Object.entries(handle)) {
-    if (v === null || ["string", "number", "boolean"].includes(typeof v)) out[k] = v as HandleValue;
-  }
-  return out;
+  return (row.provider_handle ?? {}) as ProviderHandle;
 }
 
 /**
@@ -23,7 +22,6 @@ export async function canonicalAccessOf(
   row: RequestRow,
   payload: RequestPayload,
 ): Promise<CanonicalAccess> {
-  const stored = resolvedOf(row);
-  if (row.pre_existing !== null) return { accessKey: row.access_key, resolved: stored };
+  if (row.pre_existing !== null) return { accessKey: row.access_key, resolved: resolvedOf(row) };
   return await deps.provider.canonical(payload);
 }

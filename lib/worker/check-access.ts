@@ -35,7 +35,9 @@ export type CheckOutcome =
  * removed — the bridge never revokes what it cannot show it granted (guarantee 3).
  */
 export async function checkAccess(deps: WorkerDeps, log: Logger, first: RequestRow): Promise<CheckOutcome> {
-  if (first.action !== "grant" || first.pre_existing === null) return "skipped";
+  // Only a grant's ownership decision sets pre_existing (decideOwnership): a row with it is a
+  // grant, and one without (undecided, or refused before any look) has nothing to compare.
+  if (first.pre_existing === null) return "skipped";
   const payload = first.request_payload as RequestPayload;
   const { outcome, changed } = await deps.sql.begin(async (tx) => {
     await lockAccess(tx, first.access_key);
@@ -69,7 +71,7 @@ export async function checkAccess(deps: WorkerDeps, log: Logger, first: RequestR
       await closeFailedRevocations(tx, state.failedRevocations, { ...detail, already_gone: true });
       return { outcome: "confirmed_gone" as const, changed: state.failedRevocations };
     }
-    if (expected && !seen.present && state.activeOwn.length > 0) {
+    if (!seen.present && state.activeOwn.length > 0) {
       await recordDriftMissing(tx, state.activeOwn, detail);
       return { outcome: "drift_missing" as const, changed: [] };
     }

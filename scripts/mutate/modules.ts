@@ -49,6 +49,12 @@ const LIST = [
 // Exports thousands of rows (~9 s): only for the files an export runs through.
 const EXPORT = "tests/api/export.test.ts";
 
+const WORKER = [
+  "lib/worker/check-access.test.ts",
+  "tests/e2e/revoke-guardrails.test.ts",
+  "lib/worker/handle-request-job.test.ts",
+];
+
 export const MODULES: Record<string, MutationModule> = {
   transitions: {
     mutate: ["lib/db/transitions.ts"],
@@ -155,10 +161,11 @@ export const MODULES: Record<string, MutationModule> = {
   },
   worker: {
     mutate: ["lib/worker/**/*.ts", ...notTests],
-    tests: [
-      "lib/worker/check-access.test.ts",
-      "tests/e2e/revoke-guardrails.test.ts",
-      "lib/worker/handle-request-job.test.ts",
-    ],
+    tests: WORKER,
+    byFile: {
+      // Their own tests first: pure ones in milliseconds, one harness for canonical-access.
+      "lib/worker/errors.ts": ["lib/worker/errors.test.ts", ...WORKER],
+      "lib/worker/canonical-access.ts": ["lib/worker/canonical-access.test.ts", ...WORKER],
+    },
   },
 };
