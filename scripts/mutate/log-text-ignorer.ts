@@ -45,14 +45,16 @@ const isQuietLogStatement = (n: Node | undefined): boolean =>
   n?.type === "ExpressionStatement" && isQuietLogCall(n.expression);
 
 /** Code whose only effect is a quiet log line: the call, its statement, a block of only such
- *  statements, an `if` without `else` guarding only them (`if (n > 0) log.info(...)`), and an arrow
- *  that only logs (`.catch((err) => log.debug(...))`). */
+ *  statements, an `if` whose branches only log (`if (n > 0) log.info(...)`, `else if (x) log.warn(...)
+ *  else log.debug(...)`), and an arrow that only logs (`.catch((err) => log.debug(...))`). */
 export function onlyLogs(n: Node | undefined): boolean {
   if (n === undefined || n === null) return false;
   if (isQuietLogCall(n) || isQuietLogStatement(n)) return true;
   if (n.type === "BlockStatement")
     return Array.isArray(n.body) && n.body.length > 0 && n.body.every(onlyLogs);
-  if (n.type === "IfStatement") return (n.alternate ?? null) === null && onlyLogs(n.consequent);
+  if (n.type === "IfStatement") {
+    return onlyLogs(n.consequent) && ((n.alternate ?? null) === null || onlyLogs(n.alternate ?? undefined));
+  }
   if (n.type === "ArrowFunctionExpression") return !Array.isArray(n.body) && onlyLogs(n.body);
   return false;
 }
