@@ -156,6 +156,7 @@ export const MODULES: Record<string, MutationModule> = {
   worker: {
     mutate: ["lib/worker/**/*.ts", ...notTests],
     tests: [
+      "lib/worker/worker-outcomes.test.ts",
       "lib/worker/check-access.test.ts",
       "tests/e2e/revoke-guardrails.test.ts",
       "lib/worker/handle-request-job.test.ts",
