@@ -10,6 +10,7 @@ import {
 } from "../../tests/fixtures/worker-harness.ts";
 import { createSql } from "../db/connect.ts";
 import { claimForProcessing } from "../db/transitions.ts";
+import { createAwsProvider } from "../providers/aws/aws-provider.ts";
 import { createIamClient } from "../providers/aws/create-iam-client.ts";
 import { assignmentNameFor } from "../providers/azure/assignment-name.ts";
 import { ProviderError } from "../providers/types.ts";
@@ -186,6 +187,46 @@ describe("a grant that fails for good", () => {
       obligation: false,
     });
     expect(attached("wo-dan")).toEqual([arn]);
+  });
+
+  test("a shared listing is only as fresh as its first caller: a revocation since then forces a new read", async () => {
+    // Listed first (IAM lists by ARN): its page is answered before the revocation below.
+    const arn = "arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess";
+    h.cloud.aws.seedUser("wo-ned");
+    const earlier = await h.submit(awsGrant("wo-ned", arn));
+    await h.run(earlier.job);
+    await h.endNow(earlier.id);
+    // Enough other policies that the listing, one page per call, outlasts a revocation.
+    const others = ["AmazonEC2", "AmazonRDS", "AmazonSQS", "AmazonSNS", "AmazonS3", "IAM", "AmazonVPC"];
+    for (const n of others) await attachAsSomeoneElse("wo-ned", `arn:aws:iam::aws:policy/${n}ReadOnlyAccess`);
+    const iam = createIamClient({
+      region: "us-east-1",
+      endpoint: h.cloud.awsUrl,
+      credentials: { accessKeyId: "AKIATEST", secretAccessKey: "test" },
+      maxAttempts: 1,
+      requestTimeoutMs: 400,
+    });
+    const paged = { provider: createAwsProvider({ client: iam, listPageSize: 1 }) };
+    try {
+      const first = await h.submit(awsGrant("wo-ned", "arn:aws:iam::aws:policy/AWSSupportAccess"));
+      const later = await h.submit(awsGrant("wo-ned", arn));
+      h.cloud.aws.faults.set({ latencyMs: 60 });
+      // A grant of another policy of the user starts the listing; its first page shows the access.
+      const lists = requests("ListAttachedUserPolicies");
+      const firstRun = h.run(first.job, "aws", paged);
+      await waitFor(() => requests("ListAttachedUserPolicies") - lists >= 2, "the listing's second page");
+      // Our earlier grant's revocation removes the access meanwhile.
+      expect(await runRevocation(earlier.id)).toBeUndefined();
+      expect(attached("wo-ned")).not.toContain(arn);
+      // The later grant joins the listing still in flight, whose answer is older than the revocation.
+      const laterRun = h.run(later.job, "aws", paged);
+      expect(await firstRun).toBeUndefined();
+      expect(await laterRun).toBeUndefined();
+      expect(await h.row(later.id)).toMatchObject({ status: "SUCCESS", pre_existing: false });
+      expect(attached("wo-ned")).toContain(arn);
+    } finally {
+      iam.destroy();
+    }
   });
 
   test("a database failure mid-grant is retried as infrastructure, never marks the request FAILED", async () => {
