@@ -229,6 +229,25 @@ describe("a grant that fails for good", () => {
     }
   });
 
+  test("a chain whose row was failed by another while it read the cloud writes nothing", async () => {
+    const arn = "arn:aws:iam::aws:policy/ViewOnlyAccess";
+    h.cloud.aws.seedUser("wo-oli");
+    const { id, job } = await h.submit(awsGrant("wo-oli", arn));
+    h.cloud.aws.faults.set({ latencyMs: 150 });
+    const lists = requests("ListAttachedUserPolicies");
+    const running = h.run(job, "aws", { leaseMs: 1 });
+    await waitFor(() => requests("ListAttachedUserPolicies") > lists, "the read");
+    // Its lease lapsed: a new chain takes the row and finds it past its handling cap.
+    expect(await h.run({ ...job, id: "wo-chain-b" }, "aws", { maxHandlings: 1 })).toBeUndefined();
+    const thrown = await running;
+    expect(thrown).toBeInstanceOf(RetryJobError);
+    expect(((thrown as Error).cause as Error).message).toBe(
+      "request left PROCESSING while its ownership was decided",
+    );
+    expect(await h.row(id)).toMatchObject({ status: "FAILED", pre_existing: null, revocation_status: null });
+    expect(attached("wo-oli")).not.toContain(arn);
+  });
+
   test("a database failure mid-grant is retried as infrastructure, never marks the request FAILED", async () => {
     const arn = "arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess";
     h.cloud.aws.seedUser("wo-eve");
