@@ -34,7 +34,7 @@ export async function carryOutGrant(deps: WorkerDeps, log: Logger, job: Job): Pr
   if (!row) return log.debug("request final, unknown or held by another job chain; nothing to do");
 
   if (row.attempts > deps.maxHandlings) {
-    return await failWithoutCloud(deps, log, row, {
+    return await failWithoutCloud(deps, log, job, row, {
       code: "attempts_exhausted",
       message: `handled ${row.attempts - 1} times without an answer (its worker may have crashed on it each time)`,
     });
@@ -42,7 +42,7 @@ export async function carryOutGrant(deps: WorkerDeps, log: Logger, job: Job): Pr
   if (row.expired) {
     // Granting access that has already ended would only open a window; refuse it. If an earlier
     // attempt may have reached the cloud, the obligation it opened revokes whatever it applied.
-    return await failWithoutCloud(deps, log, row, {
+    return await failWithoutCloud(deps, log, job, row, {
       code: row.pre_existing === false ? "expired_during_processing" : "expired_before_processing",
       message:
         row.pre_existing === false
@@ -132,14 +132,16 @@ async function read(
 async function failWithoutCloud(
   deps: WorkerDeps,
   log: Logger,
+  job: Job,
   row: ClaimedRow,
   details: { code: string; message: string },
 ): Promise<void> {
+  // The claim gave this job's chain the lease: only it may fail the row.
   const failed = await markFailed(
     deps.sql,
     row.correlation_id,
     { ...details, provider: row.cloud_provider },
-    row.lease_job ?? "",
+    job.id,
   );
   await afterChange(deps, row, failed?.revocation_status === "SCHEDULED" ? failed.revoke_at : null);
   log.warn(

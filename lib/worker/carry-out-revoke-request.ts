@@ -35,7 +35,7 @@ export async function carryOutRevokeRequest(deps: WorkerDeps, log: Logger, job: 
     return;
   }
   const payload = row.request_payload as RequestPayload;
-  let ended: string[] = [];
+  let ended: string[];
   try {
     const access = await canonicalAccessOf(deps, row, payload);
     ended = await deps.sql.begin(async (tx) => {

@@ -50,6 +50,7 @@ const LIST = [
 const EXPORT = "tests/api/export.test.ts";
 
 const WORKER = [
+  "lib/worker/worker-outcomes.test.ts",
   "lib/worker/check-access.test.ts",
   "tests/e2e/revoke-guardrails.test.ts",
   "lib/worker/handle-request-job.test.ts",
