@@ -141,7 +141,8 @@ export async function findRequest(
 
 export type EarlyRevokeResult =
   | { ok: true; row: RequestRow }
-  | { ok: false; reason: "not_found" | "not_a_grant" | "not_active"; row?: RequestRow };
+  | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "not_a_grant" | "not_active"; row: RequestRow };
 
 /**
  * Brings a grant's end (revoke_at) forward to now, never later, so the ordinary revocation path

@@ -56,7 +56,7 @@ export async function revokeEarly(
     if (result.reason === "not_found") throw unknownRequest(correlationId);
     if (result.reason === "not_a_grant") throw new ConflictError("only a grant can be revoked early");
     throw new ConflictError(
-      `the grant is not active (status ${result.row?.status}, revocation ${result.row?.revocation_status ?? "none"})`,
+      `the grant is not active (status ${result.row.status}, revocation ${result.row.revocation_status ?? "none"})`,
     );
   }
   const row = result.row;

@@ -62,6 +62,10 @@ describe("formats", () => {
     expect(text).toContain(`"needs ""quotes"", commas\nand lines"`);
     expect(text).toContain(`"{""code"":""NoSuchEntity"",""message"":""no, such""}"`);
     expect(text.split("\r\n").filter((l) => l !== "")).toHaveLength(1 + 3);
+    // A row without error details has an empty last cell, not "null".
+    const plain = text.split("\r\n").find((l) => l.startsWith(made[2] ?? "?"));
+    expect(plain?.endsWith(",")).toBe(true);
+    expect(plain).not.toContain("null");
   });
 
   test("a principal that is a formula gets its apostrophe", async () => {

@@ -32,6 +32,7 @@ const USERS = [
   "race-moved",
   "race-none",
   "ended-earlier",
+  "failed-owing",
   "no-end",
   "too-far",
   "redis-down",
@@ -172,6 +173,17 @@ describe("extend: which refusal a grant that is not active hears", () => {
     const r = await extend(g.id, { expires_at: new Date(g.end - HOUR).toISOString() });
     expect(r.status).toBe(409);
     expect(await detail(r)).toBe("only an active grant can be extended (status SUCCESS, revocation REVOKED)");
+  });
+
+  test("a FAILED grant still owing its compensating revoke, asked for an earlier end: 409, not 422", async () => {
+    const g = await granted("failed-owing");
+    // What a lost reply leaves: FAILED, but the access may be there, so the obligation stays.
+    await h.api.db.sql`UPDATE requests SET status = 'FAILED' WHERE correlation_id = ${g.id}`;
+    const r = await extend(g.id, { expires_at: new Date(g.end - HOUR).toISOString() });
+    expect(r.status).toBe(409);
+    expect(await detail(r)).toBe(
+      "only an active grant can be extended (status FAILED, revocation SCHEDULED)",
+    );
   });
 
   test("a grant still PENDING (no end, no obligation yet): 409 with revocation none", async () => {

@@ -53,6 +53,9 @@ describe("Idempotency-Key", () => {
     );
     expect(res.status).toBe(409);
     expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(((await res.json()) as { detail: string }).detail).toBe(
+      "Idempotency-Key was already used with a different body",
+    );
     expect(await writtenState(api)).toEqual(before);
   });
 
