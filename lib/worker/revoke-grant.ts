@@ -92,21 +92,18 @@ export async function revokeGrant(deps: WorkerDeps, log: Logger, job: Job): Prom
   } catch (err) {
     // PostgreSQL, Redis or a bug: the job is retried (handleRequestJob); the row's lease lapses
     // if it never comes back, and the reconciler queues the revocation again.
-    // Stryker disable next-line StringLiteral,ObjectLiteral: log text, read by people (the FAILED alert line is tested)
     log.warn({ err, attempt: job.attempt }, "revocation interrupted by an infrastructure failure");
     throw err;
   }
 
   switch (step.kind) {
     case "none":
-      // Stryker disable next-line StringLiteral,ObjectLiteral: log text, read by people (the FAILED alert line is tested)
       return log.debug("revocation not due from this job: done, in progress elsewhere or not ours");
     case "not_due":
       return await afterChange(deps, step.row, step.row.revoke_at);
     case "done":
       deps.metrics?.revocationFinished(step.row.cloud_provider, step.outcome, step.lateMs);
       await afterChange(deps, step.row);
-      // Stryker disable next-line StringLiteral,ObjectLiteral: log text, read by people (the FAILED alert line is tested)
       return log.info({ outcome: step.outcome }, "revocation done");
     case "failed":
       deps.metrics?.revocationFinished(step.row.cloud_provider, "FAILED", null);
@@ -118,9 +115,7 @@ export async function revokeGrant(deps: WorkerDeps, log: Logger, job: Job): Prom
       throw new GiveUpError(`revocation failed: ${step.err.providerCode}`, { cause: step.err });
     case "retry":
       if (!step.held)
-        // Stryker disable next-line StringLiteral,ObjectLiteral: log text, read by people (the FAILED alert line is tested)
         return log.warn({ err: step.err }, "revocation given to another job meanwhile; this one stops");
-      // Stryker disable next-line StringLiteral,ObjectLiteral: log text, read by people (the FAILED alert line is tested)
       log.warn({ err: step.err, delay_ms: step.delayMs }, "revocation failed transiently; retrying");
       throw new RetryJobError(step.err.providerCode, step.delayMs, { cause: step.err });
   }
