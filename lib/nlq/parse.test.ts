@@ -123,11 +123,14 @@ describe("bounded work", () => {
     ["ranges", "10am - "],
     ["lists", "for a or b "],
     ["quotes", '"a '],
-  ])("500 characters of %s parse quickly", (_, unit) => {
+  ])("500 characters of %s parse without blowing up", (_, unit) => {
+    // A guard against super-linear parsing (catastrophic regex backtracking takes minutes or more
+    // on such input), not a speed claim: 10 s is far above any linear parse even on a loaded
+    // 2-core machine, where a 500 ms limit once failed at 947 ms. Speed belongs in a benchmark.
     const q = unit.repeat(Math.ceil(MAX_QUERY_LENGTH / unit.length)).slice(0, MAX_QUERY_LENGTH);
     const t0 = performance.now();
     parseQuery(q, { now: NOW, tz: "Europe/Berlin" });
-    expect(performance.now() - t0).toBeLessThan(500);
+    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 });
 
