@@ -30,7 +30,7 @@ export function decodeCursor(cursor: string): ListPosition {
   try {
     value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    throw new InvalidCursorError("cursor is malformed");
+    // Not JSON: `value` stays undefined, which the schema below refuses like any other non-position.
   }
   const parsed = positionSchema.safeParse(value);
   if (!parsed.success || !isRealInstant(parsed.data.t)) throw new InvalidCursorError("cursor is malformed");

@@ -115,7 +115,7 @@ export const MODULES: Record<string, MutationModule> = {
       "lib/requests/csv.ts": ["lib/requests/csv.test.ts", "tests/api/export-faults.test.ts", EXPORT],
       "lib/requests/export-requests.ts": ["tests/api/export-faults.test.ts", EXPORT],
       "lib/requests/request-summary.ts": [...LIST, EXPORT],
-      "lib/requests/list-cursor.ts": LIST,
+      "lib/requests/list-cursor.ts": ["lib/requests/list-cursor.test.ts", ...LIST],
       "lib/requests/list-requests.ts": [...LIST, "tests/api/read-roles.test.ts", "tests/api/stats.test.ts"],
       "lib/requests/list-filters.ts": [
         "lib/requests/list-filters.test.ts",

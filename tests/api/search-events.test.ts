@@ -103,6 +103,36 @@ describe("POST /api/v1/search", () => {
     expect(next.next_cursor).toBeNull();
   });
 
+  test("an operator's search is audited with its text, its time zone (UTC when none) and its filters", async () => {
+    const lastFilter = async () => {
+      const [row] = await api.db.sql<
+        { action: string; filter: unknown; result_count: number | null }[]
+      >`SELECT action, filter, result_count FROM access_log WHERE client = 'operator' ORDER BY id DESC LIMIT 1`;
+      return row;
+    };
+    expect((await search({ q: "failed aws yesterday" })).status).toBe(200);
+    expect(await lastFilter()).toEqual({
+      action: "search",
+      filter: {
+        q: "failed aws yesterday",
+        tz: "UTC",
+        filters: {
+          provider: { in: ["aws"] },
+          status: { in: ["FAILED"] },
+          from: "2026-11-29T00:00:00.000Z",
+          to: "2026-11-30T00:00:00.000Z",
+        },
+      },
+      result_count: 3,
+    });
+    expect((await search({ q: "aws", tz: "Pacific/Kiritimati" })).status).toBe(200);
+    expect((await lastFilter())?.filter).toEqual({
+      q: "aws",
+      tz: "Pacific/Kiritimati",
+      filters: { provider: { in: ["aws"] } },
+    });
+  });
+
   test("bad bodies: 400, 415, 422 with the failing fields, never a 500", async () => {
     const cases: [unknown, number, string[]][] = [
       ["{not json", 400, []],
