@@ -3,7 +3,8 @@ import { createTestDatabase, type TestDatabase } from "../../tests/helpers/db.ts
 import { createTestRedis, type TestRedis } from "../../tests/helpers/redis.ts";
 import { seedRequests } from "../../tests/helpers/seed-requests.ts";
 import type { Caller } from "../auth/authorize.ts";
-import { ValidationError } from "../errors/http-errors.ts";
+import { createSql } from "../db/connect.ts";
+import { DependencyUnavailableError, ValidationError } from "../errors/http-errors.ts";
 import { createLogger } from "../logging/logger.ts";
 import { queueKeys } from "../queue/keys.ts";
 import { createRedis, type Redis } from "../redis/connect.ts";
@@ -203,5 +204,19 @@ describe("readStats", () => {
     expect(down.queues).toBeNull();
     expect(down.series).toEqual(up.series);
     expect(logLines.some((l) => (JSON.parse(l) as { level: string }).level === "warn")).toBe(true);
+  });
+
+  test("PostgreSQL down is a DependencyUnavailableError naming postgres", async () => {
+    const dead = createSql("postgres://postgres@127.0.0.1:1/none", { max: 1, timeoutMs: 1000 });
+    try {
+      const err = await readStats(deps({ sql: dead }), operator, W).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DependencyUnavailableError);
+      expect((err as DependencyUnavailableError).dependency).toBe("postgres");
+    } finally {
+      await dead.end({ timeout: 1 });
+    }
   });
 });
