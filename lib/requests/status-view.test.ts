@@ -46,6 +46,11 @@ describe("isSettled", () => {
   test("work not finished is not settled", () => {
     for (const status of ["PENDING", "PROCESSING"] as const) {
       expect(isSettled(view({ status, revocation_status: null }))).toBe(false);
+      // Unfinished even when, once done, it would owe no revocation.
+      expect(isSettled(view({ status, action: "revoke", expires_at: null, revocation_status: null }))).toBe(
+        false,
+      );
+      expect(isSettled(view({ status, expires_at: null, revocation_status: null }))).toBe(false);
     }
   });
 });
