@@ -61,11 +61,11 @@ export async function readStatus(
   }
   if (!found) {
     const filter = visibilityFilter(caller);
-    const replica = deps.sqlRead !== undefined && deps.sqlRead !== sql ? deps.sqlRead : undefined;
+    const replica = deps.sqlRead === sql ? undefined : deps.sqlRead;
     let row = await guarded("postgres", deps.dbTimeoutMs, () =>
       findRequest(replica ?? sql, correlationId, filter),
     );
-    let fromReplica = replica !== undefined && row !== undefined;
+    let fromReplica = replica !== undefined;
     if (!row && replica !== undefined) {
       row = await guarded("postgres", deps.dbTimeoutMs, () => findRequest(sql, correlationId, filter));
       fromReplica = false;

@@ -46,8 +46,9 @@ export interface StatsWindow {
  */
 export function statsWindow(q: StatsQuery, now: number): StatsWindow {
   const issues: { pointer: string; detail: string }[] = [];
-  const bucketMs = parseIsoDuration(q.bucket);
-  if (bucketMs === undefined || bucketMs < 1000 || bucketMs % 1000 !== 0) {
+  // Not a duration at all fails the same check as one under a second.
+  const bucketMs = parseIsoDuration(q.bucket) ?? 0;
+  if (bucketMs < 1000 || bucketMs % 1000 !== 0) {
     issues.push({
       pointer: "/bucket",
       detail: "must be an ISO 8601 duration of whole seconds, e.g. PT5M, PT1H, P1D",
@@ -56,7 +57,7 @@ export function statsWindow(q: StatsQuery, now: number): StatsWindow {
   const to = q.to === undefined ? now : Date.parse(q.to);
   const from = q.from === undefined ? to - DEFAULT_WINDOW_MS : Date.parse(q.from);
   if (from >= to) issues.push({ pointer: "/from", detail: "must be before to" });
-  if (issues.length === 0 && bucketMs !== undefined) {
+  if (issues.length === 0) {
     const first = ORIGIN_MS + Math.floor((from - ORIGIN_MS) / bucketMs) * bucketMs;
     const count = Math.ceil((to - first) / bucketMs);
     if (count > STATS_MAX_BUCKETS) {
@@ -79,12 +80,13 @@ export function statsWindow(q: StatsQuery, now: number): StatsWindow {
 export async function readStats(deps: StatsDeps, caller: Caller, q: StatsQuery): Promise<Stats> {
   const { sql } = deps;
   const visibleTo = visibilityFilter(caller);
+  // SELECT now() answers exactly one row.
   const [clock] = await guarded(
     "postgres",
     deps.dbTimeoutMs,
-    () => sql<{ now: Date }[]>`SELECT now() AS now`,
+    () => sql<[{ now: Date }]>`SELECT now() AS now`,
   );
-  const now = clock?.now.getTime() ?? Date.now();
+  const now = clock.now.getTime();
   const w = statsWindow(q, now);
   const from = new Date(w.from).toISOString();
   const to = new Date(w.to).toISOString();
@@ -105,17 +107,19 @@ export async function readStats(deps: StatsDeps, caller: Caller, q: StatsQuery):
     readQueues(deps),
   ]);
 
-  const index = new Map(w.starts.map((s, i) => [s, i]));
+  // countByBucket bins on the same origin and size as w.starts, over the same window: every
+  // count has its cell, and a cell no row counts is 0.
+  const cell = new Map(counts.map((c) => [`${c.cloud_provider}/${c.status}/${c.bucket.getTime()}`, c.n]));
   const series = PROVIDER_VALUES.flatMap((provider) =>
-    STATUS_VALUES.map((status) => ({ provider, status, counts: w.starts.map(() => 0) })),
+    STATUS_VALUES.map((status) => ({
+      provider,
+      status,
+      counts: w.starts.map((s) => cell.get(`${provider}/${status}/${s}`) ?? 0),
+    })),
   );
-  for (const c of counts) {
-    const i = index.get(c.bucket.getTime());
-    const s = series.find((x) => x.provider === c.cloud_provider && x.status === c.status);
-    if (i !== undefined && s) s.counts[i] = c.n;
-  }
+  // revocationFigures only counts revocations due in [now, now + DUE_SOON_SECONDS): k is an index.
   const dueSoon = Array.from({ length: DUE_SOON_SECONDS / DUE_SOON_BUCKET_SECONDS }, () => 0);
-  for (const d of figures.due_soon) if (d.k >= 0 && d.k < dueSoon.length) dueSoon[d.k] = d.n;
+  for (const d of figures.due_soon) dueSoon[d.k] = d.n;
   const histogram = [...LATENESS_BOUNDS_MS, null].map((le, k) => ({
     le_ms: le,
     count: lateness.buckets.find((b) => b.k === k)?.n ?? 0,
@@ -152,10 +156,10 @@ async function readQueues(
   deps: StatsDeps,
 ): Promise<Record<(typeof PROVIDER_VALUES)[number], QueueStats> | null> {
   try {
-    const [aws, azure] = await Promise.all(
-      PROVIDER_VALUES.map((p) => guarded("redis", deps.redisTimeoutMs, () => queueStats(deps.redis, p))),
-    );
-    return aws && azure ? { aws, azure } : null;
+    const one = (p: (typeof PROVIDER_VALUES)[number]) =>
+      guarded("redis", deps.redisTimeoutMs, () => queueStats(deps.redis, p));
+    const [aws, azure] = await Promise.all([one("aws"), one("azure")]);
+    return { aws, azure };
   } catch (err) {
     deps.log.warn({ err }, "queue stats unavailable (Redis); answering without them");
     return null;

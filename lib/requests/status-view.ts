@@ -17,7 +17,7 @@ export function toStatusView(row: RequestRow): StatusView {
     cloud_provider: row.cloud_provider,
     action: row.action,
     client: row.client,
-    received_at: iso(row.received_at) ?? "",
+    received_at: row.received_at.toISOString(),
     completed_at: iso(row.completed_at),
     error_details: row.error_details ?? null,
     expires_at: iso(row.expires_at),

@@ -125,16 +125,18 @@ export const MODULES: Record<string, MutationModule> = {
       ],
       "lib/requests/search-requests.ts": ["tests/api/search-events.test.ts", "tests/api/read-roles.test.ts"],
       "lib/requests/request-timeline.ts": [
+        "lib/requests/request-timeline.test.ts",
         "tests/api/search-events.test.ts",
         "tests/api/webhooks-api.test.ts",
       ],
-      "lib/requests/stats.ts": ["tests/api/stats.test.ts"],
+      "lib/requests/stats.ts": ["lib/requests/stats.test.ts", "tests/api/stats.test.ts"],
       "lib/requests/status-view.ts": [
         "lib/requests/status-view.test.ts",
         ...SUBMIT,
         "tests/api/read-replica.test.ts",
       ],
       "lib/requests/read-status.ts": [
+        "lib/requests/read-status.test.ts",
         ...SUBMIT,
         "tests/api/read-replica.test.ts",
         "tests/api/authorization.test.ts",
