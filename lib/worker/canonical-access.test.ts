@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import {
   AZURE,
   azureGrant,
-  startWorkerHarness,
+  useWorkerHarness,
   type WorkerHarness,
 } from "../../tests/fixtures/worker-harness.ts";
 import { RetryJobError } from "../queue/retry-job-error.ts";
@@ -10,11 +10,8 @@ import { RetryJobError } from "../queue/retry-job-error.ts";
 // A grant's canonical access once its ownership is decided: taken from the row, with what was
 // looked up to build it (an Azure custom role's GUID), not asked of the cloud again.
 let h: WorkerHarness;
-beforeAll(async () => {
-  h = await startWorkerHarness();
-});
-afterAll(async () => {
-  await h.close();
+useWorkerHarness((started) => {
+  h = started;
 });
 
 const roleLookups = () => h.cloud.azure.snapshot().calls.roleDefinitionReads;

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { AttachUserPolicyCommand, DetachUserPolicyCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { captureLog } from "../../tests/fixtures/queue-support.ts";
 import {
   AZURE,
   awsGrant,
   azureGrant,
-  startWorkerHarness,
+  useWorkerHarness,
   type WorkerHarness,
 } from "../../tests/fixtures/worker-harness.ts";
 import type { RequestRow } from "../db/requests.ts";
@@ -22,17 +22,16 @@ let h: WorkerHarness;
 /** Someone at the console: changes made through the IAM API, behind the bridge's back. */
 let byHand: IAMClient;
 const log = createLogger({ service: "test-drift", level: "silent" });
-beforeAll(async () => {
-  h = await startWorkerHarness();
+useWorkerHarness((started) => {
+  h = started;
   byHand = createIamClient({
     region: "us-east-1",
     endpoint: h.cloud.awsUrl,
     credentials: { accessKeyId: "AKIAOPERATOR", secretAccessKey: "by-hand" },
   });
 });
-afterAll(async () => {
+afterAll(() => {
   byHand.destroy();
-  await h.close();
 });
 const attachByHand = (user: string, arn: string) =>
   byHand.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: arn }));

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { captureLog } from "../../tests/fixtures/queue-support.ts";
 import {
   AZURE,
   awsGrant,
   azureGrant,
-  startWorkerHarness,
+  useWorkerHarness,
   type WorkerHarness,
 } from "../../tests/fixtures/worker-harness.ts";
 import { waitUntil } from "../../tests/helpers/spawn-service.ts";
@@ -18,15 +18,8 @@ import { GiveUpError } from "./errors.ts";
 // SDKs over HTTP/TLS, faults injected by the simulator). Each "repro" case failed before the
 // revocation-obligation model (docs/revocation.md).
 let h: WorkerHarness;
-beforeAll(async () => {
-  h = await startWorkerHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(() => {
-  h.cloud.aws.faults.reset();
-  h.cloud.azure.faults.reset();
+useWorkerHarness((started) => {
+  h = started;
 });
 
 const RO = "arn:aws:iam::aws:policy/ReadOnlyAccess";

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { AttachUserPolicyCommand } from "@aws-sdk/client-iam";
 import { captureLog, waitFor } from "../../tests/fixtures/queue-support.ts";
 import {
   AZURE,
   awsGrant,
   azureGrant,
-  startWorkerHarness,
+  useWorkerHarness,
   type WorkerHarness,
 } from "../../tests/fixtures/worker-harness.ts";
 import { createSql } from "../db/connect.ts";
@@ -21,15 +21,8 @@ import { GiveUpError } from "./errors.ts";
 // audit details callers and dashboards read, the leases that keep a second chain out, the
 // decision rounds, and the alert lines. Real PostgreSQL, Redis and cloudsim, one job at a time.
 let h: WorkerHarness;
-beforeAll(async () => {
-  h = await startWorkerHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(() => {
-  h.cloud.aws.faults.reset();
-  h.cloud.azure.faults.reset();
+useWorkerHarness((started) => {
+  h = started;
 });
 
 const attached = (user: string) => h.cloud.aws.snapshot().users[user]?.attachedPolicies ?? [];
