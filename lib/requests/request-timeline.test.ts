@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestDatabase, type TestDatabase } from "../../tests/helpers/db.ts";
+import { createTestDatabase, errorWithPostgresDown, type TestDatabase } from "../../tests/helpers/db.ts";
 import { seedRequests } from "../../tests/helpers/seed-requests.ts";
 import type { Caller } from "../auth/authorize.ts";
-import { createSql } from "../db/connect.ts";
 import { DependencyUnavailableError, NotFoundError } from "../errors/http-errors.ts";
 import { readTimeline } from "./request-timeline.ts";
 
@@ -96,16 +95,10 @@ describe("readTimeline", () => {
   });
 
   test("PostgreSQL down is a DependencyUnavailableError naming postgres", async () => {
-    const dead = createSql("postgres://postgres@127.0.0.1:1/none", { max: 1, timeoutMs: 1000 });
-    try {
-      const err = await readTimeline({ sql: dead, dbTimeoutMs: 2000 }, owner, id, { limit: 10 }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).toBeInstanceOf(DependencyUnavailableError);
-      expect((err as DependencyUnavailableError).dependency).toBe("postgres");
-    } finally {
-      await dead.end({ timeout: 1 });
-    }
+    const err = await errorWithPostgresDown((dead) =>
+      readTimeline({ sql: dead, dbTimeoutMs: 2000 }, owner, id, { limit: 10 }),
+    );
+    expect(err).toBeInstanceOf(DependencyUnavailableError);
+    expect((err as DependencyUnavailableError).dependency).toBe("postgres");
   });
 });

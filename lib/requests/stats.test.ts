@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestDatabase, type TestDatabase } from "../../tests/helpers/db.ts";
+import { createTestDatabase, errorWithPostgresDown, type TestDatabase } from "../../tests/helpers/db.ts";
 import { createTestRedis, type TestRedis } from "../../tests/helpers/redis.ts";
 import { seedRequests } from "../../tests/helpers/seed-requests.ts";
 import type { Caller } from "../auth/authorize.ts";
-import { createSql } from "../db/connect.ts";
 import { DependencyUnavailableError, ValidationError } from "../errors/http-errors.ts";
 import { createLogger } from "../logging/logger.ts";
 import { queueKeys } from "../queue/keys.ts";
@@ -207,16 +206,8 @@ describe("readStats", () => {
   });
 
   test("PostgreSQL down is a DependencyUnavailableError naming postgres", async () => {
-    const dead = createSql("postgres://postgres@127.0.0.1:1/none", { max: 1, timeoutMs: 1000 });
-    try {
-      const err = await readStats(deps({ sql: dead }), operator, W).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).toBeInstanceOf(DependencyUnavailableError);
-      expect((err as DependencyUnavailableError).dependency).toBe("postgres");
-    } finally {
-      await dead.end({ timeout: 1 });
-    }
+    const err = await errorWithPostgresDown((dead) => readStats(deps({ sql: dead }), operator, W));
+    expect(err).toBeInstanceOf(DependencyUnavailableError);
+    expect((err as DependencyUnavailableError).dependency).toBe("postgres");
   });
 });

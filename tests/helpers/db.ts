@@ -90,3 +90,19 @@ export async function createEmptyDatabaseName(): Promise<{ url: string; drop(): 
     },
   };
 }
+
+/**
+ * What `run` throws when its PostgreSQL cannot be reached: it gets a pool on a port nothing
+ * listens on, closed afterwards. Resolves to undefined when `run` does not throw.
+ */
+export async function errorWithPostgresDown(run: (dead: Sql) => Promise<unknown>): Promise<unknown> {
+  const dead = createSql("postgres://postgres@127.0.0.1:1/none", { max: 1, timeoutMs: 1000 });
+  try {
+    return await run(dead).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  } finally {
+    await dead.end({ timeout: 1 });
+  }
+}
