@@ -155,6 +155,53 @@ describe("consumer", () => {
     expect(Object.values(await processingLists(t)).every((n) => n === 0)).toBe(true);
   });
 
+  test("the observer is told once per job how it was settled, with its kind and how long it took", async () => {
+    const ok = testJob({ ok: true });
+    const flaky = testJob({ flaky: true });
+    const doomed = { ...testJob({ doomed: true }), kind: "revoke" as const };
+    const stray = testJob({}, "azure");
+    await enqueue(redis, ok);
+    await enqueue(redis, flaky);
+    await enqueue(redis, doomed);
+    await redis.lpush(K.queue, JSON.stringify(stray)); // enqueue would route it to queue:azure
+    await redis.lpush(K.queue, "not json");
+    const told: { provider: string; kind: string; result: string; seconds: number; id?: string }[] = [];
+    const current: string[] = [];
+    schedule();
+    consume(
+      async (j) => {
+        current.push(j.id);
+        await Bun.sleep(5); // a measurable duration
+        if (j.id === doomed.id) throw new PermanentError("NoSuchEntity");
+        if (j.id === flaky.id && j.attempt === 0) throw new Error("throttled");
+      },
+      {
+        observer: {
+          jobSettled: (provider, kind, result, seconds) => told.push({ provider, kind, result, seconds }),
+        },
+      },
+    );
+    await waitFor(() => told.length === 6, "six settlements");
+    expect(told.map(({ provider, kind, result }) => `${provider} ${kind} ${result}`).sort()).toEqual(
+      [
+        "aws grant done", // ok
+        "aws grant retried", // flaky, first try
+        "aws grant done", // flaky, second try
+        "aws revoke dead", // doomed: a permanent error
+        "aws grant dead", // the azure job in queue:aws
+        "aws unknown dead", // not JSON
+      ].sort(),
+    );
+    for (const x of told) {
+      expect(x.seconds).toBeGreaterThanOrEqual(0);
+      expect(x.seconds).toBeLessThan(60);
+    }
+    // The handled ones include the handler's time (≥ 5 ms); seconds, not milliseconds.
+    const handled = told.filter((x) => x.kind !== "unknown" && !(x.result === "dead" && x.kind === "grant"));
+    for (const x of handled) expect(x.seconds).toBeGreaterThanOrEqual(0.004);
+    expect(current).not.toContain(stray.id);
+  });
+
   test("a job that cannot be parsed is dead-lettered at once, exactly as it was, without calling the handler", async () => {
     const bad = ["not json", JSON.stringify({ v: 1, id: "x" }), JSON.stringify({ ...testJob(), v: 99 })];
     for (const b of bad) await redis.lpush(K.queue, b);
