@@ -152,6 +152,9 @@ describe("POST /api/v1/search", () => {
         expect(problem.errors.map((e) => e.pointer).sort()).toEqual(pointers);
       }
     }
+    // A body the schema refuses is named as such (the parser's own refusals say what they found).
+    const refused = (await (await search({ q: 42 })).json()) as { detail: string };
+    expect(refused.detail).toBe("invalid search");
     const wrongType = await api.app.request("/api/v1/search", {
       method: "POST",
       headers: { "content-type": "text/plain", ...auth("operator") },
