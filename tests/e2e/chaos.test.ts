@@ -226,12 +226,14 @@ describe("chaos: every accepted request ends final and every due revocation happ
     const users = range(60, 20);
     // Long enough that no grant can expire while PostgreSQL is down, however loaded the machine:
     // stopping and starting a cluster took long enough under a load average of 14 on 2 cores for
-    // one PT15S grant of 20 to end FAILED before a worker could apply it.
-    const ids = await submitBatch(users, "PT30S");
+    // one PT15S grant of 20 to end FAILED before a worker could apply it, and a PT30S one in CI
+    // while mutation runs shared its 2 cores (the postgres.js startup hang is guarded by
+    // lib/db/connect.test.ts, so this margin hides no hung query).
+    const ids = await submitBatch(users, "PT60S");
     await waitUntil(async () => (await counts(ids)).final >= 3, "some progress");
     await pg.stop();
     await Bun.sleep(2000);
     await pg.start();
-    await expectEverythingDone(ids, users, 60_000);
-  }, 90_000);
+    await expectEverythingDone(ids, users, 100_000);
+  }, 150_000);
 });
