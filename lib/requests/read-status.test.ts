@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { captureLog } from "../../tests/fixtures/queue-support.ts";
 import { createTestDatabase, type TestDatabase } from "../../tests/helpers/db.ts";
 import { createTestRedis, type TestRedis } from "../../tests/helpers/redis.ts";
 import { type SeedRow, seedRequests } from "../../tests/helpers/seed-requests.ts";
@@ -6,7 +7,6 @@ import type { Caller } from "../auth/authorize.ts";
 import type { CacheTtl } from "../cache/status-cache.ts";
 import { createSql, type Sql } from "../db/connect.ts";
 import { DependencyUnavailableError, NotFoundError } from "../errors/http-errors.ts";
-import { createLogger } from "../logging/logger.ts";
 import { createRedis, type Redis } from "../redis/connect.ts";
 import { type ReadDeps, readStatus } from "./read-status.ts";
 
@@ -17,12 +17,8 @@ let replicaDb: TestDatabase;
 let r: TestRedis;
 let downRedis: Redis;
 let deadSql: Sql;
-const logLines: string[] = [];
-const log = createLogger({
-  service: "read-status-test",
-  level: "info",
-  destination: { write: (line: string) => void logLines.push(line) },
-});
+const captured = captureLog("info");
+const log = captured.log;
 const TTL: CacheTtl = { settledSeconds: 600, movingSeconds: 5 };
 const owner: Caller = { name: "tester", role: "submitter" };
 const stranger: Caller = { name: "other", role: "submitter" };
@@ -58,7 +54,7 @@ const deps = (over: Partial<ReadDeps> = {}): ReadDeps => ({
   redisTimeoutMs: 1000,
   ...over,
 });
-const warnings = () => logLines.filter((l) => (JSON.parse(l) as { level: string }).level === "warn");
+const warnings = () => captured.lines().filter((l) => l.level === "warn");
 const accessRows = async (id: string) => [
   ...(await db.sql<{ client: string; role: string; action: string; correlation_id: string }[]>`
     SELECT client, role, action, correlation_id FROM access_log WHERE correlation_id = ${id} ORDER BY id`),
@@ -80,7 +76,7 @@ const rejection = async (p: Promise<unknown>): Promise<unknown> => {
 describe("readStatus: cache-aside", () => {
   test("a miss reads PostgreSQL and caches the view; the next read is a HIT served from Redis", async () => {
     const id = await seed({ ...settled });
-    logLines.length = 0;
+    captured.clear();
     const first = await readStatus(deps(), id, owner);
     expect(first.cache).toBe("MISS");
     expect(first.view.correlation_id).toBe(id);
@@ -126,7 +122,7 @@ describe("readStatus: cache-aside", () => {
   test("a cache entry Redis cannot read is a miss: PostgreSQL answers, a warning is logged, the fill repairs it", async () => {
     const id = await seed({ ...settled });
     await r.redis.lpush(id, "not a status"); // GET on a list: WRONGTYPE
-    logLines.length = 0;
+    captured.clear();
     const first = await readStatus(deps(), id, owner);
     expect(first.cache).toBe("MISS");
     expect(first.view.correlation_id).toBe(id);
@@ -136,7 +132,7 @@ describe("readStatus: cache-aside", () => {
 
   test("a cache fill Redis refuses does not fail the read: the view is answered, a warning is logged", async () => {
     const id = await seed({ ...settled });
-    logLines.length = 0;
+    captured.clear();
     const res = await readStatus(deps({ cacheTtl: { settledSeconds: -1, movingSeconds: -1 } }), id, owner);
     expect(res.cache).toBe("MISS");
     expect(res.view.correlation_id).toBe(id);
@@ -146,7 +142,7 @@ describe("readStatus: cache-aside", () => {
 
   test("with Redis down the read goes straight to PostgreSQL (BYPASS), quietly", async () => {
     const id = await seed({ ...settled });
-    logLines.length = 0;
+    captured.clear();
     const res = await readStatus(deps({ redis: downRedis }), id, owner);
     expect(res.cache).toBe("BYPASS");
     expect(res.view.correlation_id).toBe(id);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { captureLog } from "../../tests/fixtures/queue-support.ts";
 import { createTestDatabase, errorWithPostgresDown, type TestDatabase } from "../../tests/helpers/db.ts";
 import { createTestRedis, type TestRedis } from "../../tests/helpers/redis.ts";
 import { seedRequests } from "../../tests/helpers/seed-requests.ts";
 import type { Caller } from "../auth/authorize.ts";
 import { DependencyUnavailableError, ValidationError } from "../errors/http-errors.ts";
-import { createLogger } from "../logging/logger.ts";
 import { queueKeys } from "../queue/keys.ts";
 import { createRedis, type Redis } from "../redis/connect.ts";
 import { readStats, type StatsDeps, type StatsQuery, statsWindow } from "./stats.ts";
@@ -84,12 +84,8 @@ describe("statsWindow", () => {
 let db: TestDatabase;
 let r: TestRedis;
 let downRedis: Redis;
-const logLines: string[] = [];
-const log = createLogger({
-  service: "stats-test",
-  level: "info",
-  destination: { write: (line: string) => void logLines.push(line) },
-});
+const captured = captureLog("info");
+const log = captured.log;
 const operator: Caller = { name: "ops", role: "operator" };
 const deps = (over: Partial<StatsDeps> = {}): StatsDeps => ({
   sql: db.sql,
@@ -198,11 +194,11 @@ describe("readStats", () => {
     const up = await readStats(deps(), operator, W);
     expect(up.queues?.azure.depth).toBe(2);
     expect(up.queues?.aws.depth).toBe(0);
-    logLines.length = 0;
+    captured.clear();
     const down = await readStats(deps({ redis: downRedis }), operator, W);
     expect(down.queues).toBeNull();
     expect(down.series).toEqual(up.series);
-    expect(logLines.some((l) => (JSON.parse(l) as { level: string }).level === "warn")).toBe(true);
+    expect(captured.lines().some((l) => l.level === "warn")).toBe(true);
   });
 
   test("PostgreSQL down is a DependencyUnavailableError naming postgres", async () => {
