@@ -197,6 +197,30 @@ clients:
     }
   });
 
+  test("each refusal says exactly what is wrong, and the extension is read case-insensitively", async () => {
+    const toml = await file("p.toml", "clients = {}");
+    expect(await failure(toml)).toBe(
+      `policy file ${toml}: unsupported extension ".toml" (use .json, .yaml or .yml)`,
+    );
+    const missing = join(dir, "missing.json");
+    const e = await loadPolicyFile(missing).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(Error);
+    expect((e as Error).message).toBe(`policy file ${missing}: cannot be read`);
+    expect(((e as Error).cause as NodeJS.ErrnoException).code).toBe("ENOENT");
+    const yaml = await file("broken2.yml", "clients: [\n");
+    expect(await failure(yaml)).toStartWith(`policy file ${yaml}: not valid YAML: `);
+    const json = await file("broken2.json", "{");
+    expect(await failure(json)).toStartWith(`policy file ${json}: not valid JSON: `);
+    const bad = await file("bad2.json", '{"clients": {"a": {"role": "admin"}}}');
+    expect(await failure(bad)).toBe(
+      `policy file ${bad} is invalid: clients.a.role: Invalid option: expected one of "submitter"|"operator"|"auditor"`,
+    );
+    for (const name of ["UPPER.YAML", "mixed.Yml", "upper.JSON"]) {
+      const text = name.endsWith("JSON") ? '{"clients": {"a": {}}}' : "clients:\n  a: {}\n";
+      expect(await loadPolicyFile(await file(name, text))).toEqual({ clients: { a: {} } });
+    }
+  });
+
   test("a client with no providers is valid: it may do nothing", async () => {
     const policy = await loadPolicyFile(await file("none.json", '{"clients": {"idle": {"providers": []}}}'));
     expect(policy.clients.idle?.providers).toEqual([]);

@@ -34,4 +34,18 @@ describe("scopeWithin", () => {
     expect(scopeWithin(`${RG}/./x`, RG)).toBe(false);
     expect(scopeWithin(`${RG}/..`, "/")).toBe(false);
   });
+
+  test("a prefix with dot segments covers nothing, not even itself (the schema refuses one anyway)", () => {
+    expect(scopeWithin(`${RG}/x`, `${RG}/..`)).toBe(false);
+    expect(scopeWithin(`${RG}/..`, `${RG}/..`)).toBe(false);
+    expect(scopeWithin(`${RG}/./x`, `${RG}/.`)).toBe(false);
+    expect(scopeWithin(`${RG}/.x/y`, `${RG}/.x`)).toBe(true);
+    expect(scopeWithin(`${RG}/..x`, `${RG}/..x`)).toBe(true);
+  });
+
+  test("a longer prefix never covers a shorter scope, even one it starts with", () => {
+    expect(scopeWithin(`/subscriptions/${SUB}`, `/subscriptions/${SUB}/`)).toBe(true);
+    expect(scopeWithin("/", RG)).toBe(false);
+    expect(scopeWithin("/", "/")).toBe(true);
+  });
 });

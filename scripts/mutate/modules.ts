@@ -29,6 +29,9 @@ export function allTests(mod: MutationModule): string[] {
 const QUEUE_UNIT = "lib/queue/queue-ops.test.ts";
 const QUEUE_PROMOTE = "lib/queue/promote-concurrency.test.ts";
 const QUEUE_CONSUMER = "lib/queue/consumer.test.ts";
+const QUEUE_LIFECYCLE = "lib/queue/consumer-lifecycle.test.ts";
+// The small parts on their own (keys, envelope, waits, process ids): milliseconds.
+const QUEUE_PARTS = "lib/queue/queue-parts.test.ts";
 // Starts real worker processes and kills them: the slowest (~8 s), so always last.
 const QUEUE_PROCESSES = "lib/queue/processes.test.ts";
 const SCHEDULER = "lib/scheduler/run-scheduler.test.ts";
@@ -66,14 +69,21 @@ export const MODULES: Record<string, MutationModule> = {
   },
   queue: {
     mutate: ["lib/queue/**/*.ts", ...notTests],
-    tests: [QUEUE_UNIT, QUEUE_PROMOTE, QUEUE_CONSUMER, QUEUE_PROCESSES],
+    tests: [QUEUE_PARTS, QUEUE_UNIT, QUEUE_PROMOTE, QUEUE_CONSUMER, QUEUE_LIFECYCLE, QUEUE_PROCESSES],
     byFile: {
       "lib/queue/promote.ts": [QUEUE_UNIT, QUEUE_PROMOTE, SCHEDULER],
       "lib/queue/schedule.ts": [QUEUE_UNIT, QUEUE_PROMOTE, SCHEDULER],
       "lib/queue/stats.ts": [QUEUE_UNIT],
-      "lib/queue/check-redis-policy.ts": [QUEUE_UNIT],
-      "lib/queue/env.ts": ["services/worker/config.test.ts", QUEUE_UNIT],
-      "lib/queue/heartbeat.ts": [QUEUE_UNIT, QUEUE_PROMOTE, SCHEDULER, QUEUE_CONSUMER, QUEUE_PROCESSES],
+      "lib/queue/check-redis-policy.ts": [QUEUE_PARTS, QUEUE_UNIT],
+      "lib/queue/env.ts": ["lib/queue/env.test.ts", "services/worker/config.test.ts"],
+      "lib/queue/heartbeat.ts": [
+        QUEUE_UNIT,
+        QUEUE_PROMOTE,
+        SCHEDULER,
+        QUEUE_CONSUMER,
+        QUEUE_LIFECYCLE,
+        QUEUE_PROCESSES,
+      ],
       "lib/queue/reap.ts": [QUEUE_UNIT, QUEUE_PROMOTE, SCHEDULER, QUEUE_PROCESSES],
       "lib/queue/redis-time.ts": [QUEUE_UNIT, SCHEDULER, QUEUE_PROCESSES],
     },
@@ -90,6 +100,7 @@ export const MODULES: Record<string, MutationModule> = {
   policy: {
     mutate: ["lib/policy/**/*.ts", ...notTests],
     tests: [
+      "lib/policy/schema.test.ts",
       "lib/policy/check.test.ts",
       "lib/policy/glob.test.ts",
       "lib/policy/load.test.ts",
