@@ -1,11 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { AppError } from "../../lib/errors/app-error.ts";
-import { createRedis, type Redis } from "../../lib/redis/connect.ts";
+import type { Redis } from "../../lib/redis/connect.ts";
 import { runScheduler, type Scheduler } from "../../lib/scheduler/run-scheduler.ts";
 import {
   captureLog,
   clearKeys,
   connectWith,
+  killConnections,
   processingLists,
   testJob,
   waitFor,
@@ -71,22 +72,6 @@ function schedule(): Scheduler {
   });
   schedulers.push(s);
   return s;
-}
-
-/** CLIENT KILL every connection of this test file (named with its prefix); returns how many. */
-async function killConnections(tr: TestRedis): Promise<number> {
-  const admin = createRedis(tr.url);
-  try {
-    await waitFor(() => admin.status === "ready", "admin connection");
-    const list = String(await admin.client("LIST"));
-    const ids = [...list.matchAll(/id=(\d+) .*?name=(\S+)/g)]
-      .filter((m) => m[2]!.startsWith(tr.prefix))
-      .map((m) => m[1]!);
-    for (const id of ids) await admin.client("KILL", "ID", id);
-    return ids.length;
-  } finally {
-    admin.disconnect();
-  }
 }
 
 class PermanentError extends AppError {

@@ -1,0 +1,416 @@
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, spyOn, test } from "bun:test";
+import { hostname } from "node:os";
+import { createRedis, type Redis } from "../../lib/redis/connect.ts";
+import {
+  captureLog,
+  clearKeys,
+  connectWith,
+  killConnections,
+  namedConnections,
+  processingLists,
+  testJob,
+  waitFor,
+} from "../../tests/fixtures/queue-support.ts";
+import { createTestRedis, type TestRedis } from "../../tests/helpers/redis.ts";
+import { startTcpProxy, type TcpProxy } from "../../tests/helpers/tcp-proxy.ts";
+import { type ConnectOptions, type Consumer, type ConsumerOptions, startConsumer } from "./consumer.ts";
+import { parseDeadEntry } from "./dead-entry.ts";
+import { enqueue } from "./enqueue.ts";
+import { queueKeys } from "./keys.ts";
+
+// What the consumer does around its jobs: its defaults, its connections, how it stops, and how it
+// keeps acks right across dropped connections and unreachable Redis.
+setDefaultTimeout(30_000);
+
+const K = queueKeys("aws");
+let t: TestRedis;
+let redis: Redis;
+const opened: Redis[] = [];
+const consumers: Consumer[] = [];
+const proxies: TcpProxy[] = [];
+
+beforeAll(async () => {
+  t = await createTestRedis();
+  redis = t.redis;
+});
+// Leak guard: every consumer stopped, every connection closed, keys cleared.
+afterEach(async () => {
+  for (const c of consumers.splice(0)) await c.stop(2000);
+  for (const p of proxies.splice(0)) p.stop();
+  const open = opened.splice(0).filter((r) => r.status !== "end");
+  for (const r of open) r.disconnect();
+  expect(open).toEqual([]);
+  await clearKeys(t);
+});
+afterAll(async () => {
+  await t.cleanup();
+});
+
+function consume(handler: ConsumerOptions["handler"], more: Partial<ConsumerOptions> = {}): Consumer {
+  const c = startConsumer({
+    provider: "aws",
+    concurrency: 1,
+    connect: connectWith(t, opened),
+    handler,
+    log: captureLog("silent").log,
+    blockTimeoutMs: 100,
+    heartbeatIntervalMs: 100,
+    backoff: { baseMs: 40, maxMs: 200 },
+    ...more,
+  });
+  consumers.push(c);
+  return c;
+}
+
+/** Stops `c` now (the afterEach would too) and forgets it. */
+async function stopNow(c: Consumer, deadlineMs: number) {
+  consumers.splice(consumers.indexOf(c), 1);
+  return await c.stop(deadlineMs);
+}
+
+const redisMs = async () => {
+  const [s, us] = await redis.time();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+};
+
+describe("consumer defaults", () => {
+  test("connections are named after the provider, process and worker; blocking ones get the block timeout on top", async () => {
+    const asked: ConnectOptions[] = [];
+    const connect = connectWith(t, opened);
+    const c = startConsumer({
+      provider: "aws",
+      concurrency: 2,
+      connect: (o) => {
+        asked.push(o);
+        return connect(o);
+      },
+      handler: async () => {},
+      log: captureLog("silent").log,
+    });
+    consumers.push(c);
+    await c.ready;
+    const host = hostname()
+      .replace(/[^A-Za-z0-9_.-]/g, "_")
+      .slice(0, 40);
+    const pid = c.workerIds[0]!.slice(0, -2);
+    expect(pid).toMatch(new RegExp(`^${host.replace(/\./g, "\\.")}-${process.pid}-[0-9a-f]{6}$`));
+    expect(c.workerIds).toEqual([`${pid}:0`, `${pid}:1`]);
+    expect(asked).toEqual([
+      { name: `csb-aws-${pid}-control`, commandTimeoutMs: 2000 },
+      { name: `csb-aws-${pid}:0`, commandTimeoutMs: 3000 },
+      { name: `csb-aws-${pid}:1`, commandTimeoutMs: 3000 },
+    ]);
+    // Every slot is registered in the live set by the first heartbeat.
+    expect((await redis.zrange(K.workers, "0", "-1")).sort()).toEqual([...c.workerIds].sort());
+    // Two processes never share worker ids.
+    const other = consume(async () => {});
+    expect(other.workerIds[0]).not.toBe(c.workerIds[0]);
+
+    const custom: ConnectOptions[] = [];
+    const d = startConsumer({
+      provider: "aws",
+      concurrency: 1,
+      connect: (o) => {
+        custom.push(o);
+        return connect(o);
+      },
+      handler: async () => {},
+      log: captureLog("silent").log,
+      processId: "p1",
+      blockTimeoutMs: 250,
+      commandTimeoutMs: 400,
+    });
+    consumers.push(d);
+    expect(d.workerIds).toEqual(["p1:0"]);
+    expect(custom).toEqual([
+      { name: "csb-aws-p1-control", commandTimeoutMs: 400 },
+      { name: "csb-aws-p1:0", commandTimeoutMs: 650 },
+    ]);
+  });
+
+  test("a failed job is retried after the default backoff (half to all of 1 s), up to 5 attempts, and dies stamped with the time", async () => {
+    const calls: number[] = [];
+    const first = testJob({ first: true });
+    const fourth = { ...testJob({ fourth: true }), attempt: 3 };
+    const last = { ...testJob({ last: true }), attempt: 4 };
+    const c = startConsumer({
+      provider: "aws",
+      concurrency: 1,
+      connect: connectWith(t, opened),
+      handler: async () => {
+        calls.push(Date.now());
+        throw new Error("503");
+      },
+      log: captureLog("silent").log,
+      blockTimeoutMs: 100,
+    });
+    consumers.push(c);
+    await redis.lpush(K.queue, JSON.stringify(first), JSON.stringify(fourth), JSON.stringify(last));
+    await waitFor(
+      async () => (await redis.zcard(K.delayed)) === 2 && (await redis.llen(K.dead)) === 1,
+      "settled",
+    );
+    const readAt = await redisMs();
+    const delayed = await redis.zrange(K.delayed, "0", "-1", "WITHSCORES");
+    const due = new Map<string, number>();
+    for (let i = 0; i < delayed.length; i += 2) {
+      const j = JSON.parse(delayed[i]!) as { id: string; attempt: number };
+      due.set(`${j.id}/${j.attempt}`, Number(delayed[i + 1]));
+    }
+    // attempt 0 → 1: base 1000 ms with equal jitter, so due 500–1000 ms after the failure.
+    const d0 = due.get(`${first.id}/1`)!;
+    expect(d0).toBeGreaterThanOrEqual(calls[0]! + 500);
+    expect(d0).toBeLessThanOrEqual(readAt + 1000);
+    // attempt 3 → 4: 8000 ms with equal jitter.
+    const d3 = due.get(`${fourth.id}/4`)!;
+    expect(d3).toBeGreaterThanOrEqual(calls[0]! + 4000);
+    expect(d3).toBeLessThanOrEqual(readAt + 8000);
+    const dead = parseDeadEntry((await redis.lindex(K.dead, 0))!);
+    expect(JSON.parse(dead.job).id).toBe(last.id);
+    expect(dead.reason).toBe("exhausted 5 attempts; last error: 503");
+    expect(dead.failed_at).toBeGreaterThanOrEqual(calls[0]!);
+    expect(dead.failed_at).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe("stopping", () => {
+  test("stop() ends idle blocking claims at once (CLIENT UNBLOCK): a block timeout past the deadline still stops clean", async () => {
+    const c = consume(async () => {}, { concurrency: 2, blockTimeoutMs: 60_000 });
+    await c.ready;
+    const blocked = async () => {
+      const conns = await namedConnections(t);
+      return c.workerIds.every((id) => conns.get(`csb-aws-${id}`) === "blmove");
+    };
+    await waitFor(blocked, "both slots blocked in BLMOVE");
+    expect(await stopNow(c, 10_000)).toEqual({ clean: true, unfinished: 0 });
+    expect(await redis.zcard(K.workers)).toBe(0);
+  });
+
+  test("stop() twice is one stop: both callers get the same result", async () => {
+    const c = consume(async () => {});
+    await c.ready;
+    consumers.splice(consumers.indexOf(c), 1);
+    const a = c.stop(2000);
+    const b = c.stop(2000);
+    expect(b).toBe(a);
+    expect(await a).toEqual({ clean: true, unfinished: 0 });
+  });
+
+  test("a stop within its deadline never aborts the handlers' signal", async () => {
+    const seen: boolean[] = [];
+    const c = consume(async (_j, ctx) => {
+      await Bun.sleep(200);
+      seen.push(ctx.signal.aborted);
+    });
+    await enqueue(redis, testJob());
+    await waitFor(async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 1, "claimed");
+    expect(await stopNow(c, 10_000)).toEqual({ clean: true, unfinished: 0 });
+    expect(seen).toEqual([false]);
+    expect(Object.values(await processingLists(t)).every((n) => n === 0)).toBe(true);
+  });
+
+  test("a consumer that never reached Redis still resolves ready and stops; not clean, since it could not deregister", async () => {
+    // ioredis leaves a connection that never connected in "reconnecting" after disconnect() (no
+    // "end" event; its retry timer is cleared), so these are not in the leak guard's list.
+    const refused: Redis[] = [];
+    const c = startConsumer({
+      provider: "aws",
+      concurrency: 2,
+      connect: (o) => {
+        // Port 1 on loopback: connection refused, again and again.
+        const r = createRedis("redis://127.0.0.1:1", { name: o.name, commandTimeoutMs: o.commandTimeoutMs });
+        refused.push(r);
+        return r;
+      },
+      handler: async () => {},
+      log: captureLog("silent").log,
+    });
+    let ready = false;
+    void c.ready.then(() => {
+      ready = true;
+    });
+    await Bun.sleep(50);
+    expect(ready).toBe(false);
+    expect(await c.stop(2000)).toEqual({ clean: false, unfinished: 0 });
+    expect(ready).toBe(true);
+    expect(refused).toHaveLength(3);
+    expect(refused.filter((r) => r.status === "ready")).toEqual([]);
+  });
+
+  test("a job whose take was in flight as the stop began is handed back to the queue untouched, not run", async () => {
+    const handled: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const c = consume(async (j) => {
+      handled.push(j.id);
+      await gate;
+    });
+    const first = testJob({ n: 1 });
+    const second = testJob({ n: 2 });
+    await enqueue(redis, first);
+    await enqueue(redis, second);
+    await waitFor(() => handled.length === 1, "the first job in hand");
+    const admin = createRedis(t.url);
+    try {
+      await waitFor(() => admin.status === "ready", "admin connection");
+      // Writes wait server-side: the take that acks the first job and claims the second is held
+      // until the stop has begun, and then answers with the second job.
+      await admin.client("PAUSE", 5000, "WRITE");
+      release();
+      const control = `csb-aws-${c.workerIds[0]!.slice(0, -2)}-control`;
+      await waitFor(
+        async () => (await namedConnections(t)).get(control) === "evalsha",
+        "the take held by the pause",
+      );
+      const stopped = stopNow(c, 10_000);
+      await admin.client("UNPAUSE");
+      expect(await stopped).toEqual({ clean: true, unfinished: 0 });
+    } finally {
+      await admin.client("UNPAUSE").catch(() => 0);
+      admin.disconnect();
+    }
+    expect(handled).toEqual([first.id]);
+    expect(await redis.lrange(K.queue, 0, -1)).toEqual([JSON.stringify(second)]);
+    expect(Object.values(await processingLists(t)).every((n) => n === 0)).toBe(true);
+  });
+});
+
+describe("acks across faults", () => {
+  test("two claims whose replies were lost are run oldest first after the reconnect", async () => {
+    const handled: string[] = [];
+    const c = consume(async (j) => {
+      handled.push(j.id);
+    });
+    await c.ready;
+    const older = testJob({ n: 1 });
+    const newer = testJob({ n: 2 });
+    // LPUSH order, as BLMOVE ... RIGHT LEFT would have put them: the newest at the head.
+    await redis.lpush(K.processing(c.workerIds[0]!), JSON.stringify(older), JSON.stringify(newer));
+    expect(await killConnections(t)).toBe(2);
+    await waitFor(() => handled.length === 2, "both lost jobs run");
+    expect(handled).toEqual([older.id, newer.id]);
+    await waitFor(async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 0, "acked");
+  });
+
+  test("the ack carried by a take that failed is sent again after the reconnect: the job runs once", async () => {
+    const handled: string[] = [];
+    const errors = spyOn(console, "error");
+    try {
+      const c = consume(async (j) => {
+        handled.push(j.id);
+        if (handled.length === 1) {
+          // Drop every connection while this job is in hand, and return only once the shared
+          // connection knows: the next take, carrying this job's ack, fails.
+          const control = opened[0]!;
+          await killConnections(t);
+          await waitFor(() => control.status !== "ready", "control connection dropped");
+        }
+      });
+      await c.ready;
+      const job = testJob();
+      await enqueue(redis, job);
+      await waitFor(
+        async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 0 && handled.length > 0,
+        "acked",
+      );
+      const second = testJob();
+      await enqueue(redis, second);
+      await waitFor(() => handled.includes(second.id), "the next job");
+      expect(handled).toEqual([job.id, second.id]);
+      // The dropped connections' errors are the consumer's to handle, not ioredis' stderr noise.
+      expect(errors.mock.calls.filter((args) => String(args[0]).includes("Unhandled error event"))).toEqual(
+        [],
+      );
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  test("an ack of a job the reaper already took is logged as a warning: it may run twice", async () => {
+    const captured = captureLog("warn");
+    const c = consume(
+      async (_j, ctx) => {
+        // The reaper's move, as if this worker had looked dead.
+        await redis.lrem(K.processing(ctx.workerId), 0, ctx.raw);
+      },
+      { log: captured.log },
+    );
+    await c.ready;
+    await enqueue(redis, testJob());
+    const notHeld = () =>
+      captured.lines().filter((l) => String(l.msg).startsWith("acked a job this worker no longer held"));
+    await waitFor(() => notHeld().length === 1, "the warning");
+    expect(notHeld()[0]).toMatchObject({ level: "warn", worker_id: c.workerIds[0] });
+  });
+
+  test("an ack that finds the job gone as the consumer stops is logged as a warning too", async () => {
+    const captured = captureLog("warn");
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const c = consume(
+      async (_j, ctx) => {
+        await gate;
+        await redis.lrem(K.processing(ctx.workerId), 0, ctx.raw);
+      },
+      { log: captured.log },
+    );
+    await enqueue(redis, testJob());
+    await waitFor(async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 1, "claimed");
+    const stopped = stopNow(c, 10_000);
+    release();
+    expect(await stopped).toEqual({ clean: true, unfinished: 0 });
+    expect(
+      captured.lines().filter((l) => String(l.msg).startsWith("acked a job this worker no longer held")),
+    ).toHaveLength(1);
+  });
+
+  test("acks that cannot be delivered before the stop ends are reported as an error, and the stop is not clean", async () => {
+    const proxy = await startTcpProxy(Number(new URL(t.url).port || 6379), new URL(t.url).hostname);
+    proxies.push(proxy);
+    const url = new URL(t.url);
+    url.host = `127.0.0.1:${proxy.port}`;
+    const captured = captureLog("error");
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const c = startConsumer({
+      provider: "aws",
+      concurrency: 1,
+      connect: (o) => {
+        const r = createRedis(url.toString(), {
+          keyPrefix: t.prefix,
+          name: `${t.prefix}${o.name}`,
+          commandTimeoutMs: 300,
+        });
+        opened.push(r);
+        return r;
+      },
+      handler: async () => {
+        await gate;
+      },
+      log: captured.log,
+      blockTimeoutMs: 100,
+      heartbeatIntervalMs: 100,
+    });
+    consumers.push(c);
+    await enqueue(redis, testJob());
+    await waitFor(async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 1, "claimed");
+    // From now on the server's replies are lost: every ack times out.
+    proxy.holdReplies();
+    const stopped = stopNow(c, 10_000);
+    release();
+    expect(await stopped).toEqual({ clean: false, unfinished: 0 });
+    const errors = captured.lines().filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      msg: "could not ack handled jobs before stopping; the reaper will return them and they will run again",
+      jobs: 1,
+      worker_id: c.workerIds[0],
+    });
+  });
+});
