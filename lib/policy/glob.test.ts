@@ -137,4 +137,14 @@ describe("compileGlob", () => {
       { numRuns: 2000 },
     );
   });
+
+  test("text left over once the pattern is used up never matches; a position the text left behind never comes back", () => {
+    expect(m("a", "ab")).toBe(false);
+    expect(m("ReadOnly", "ReadOnlyAccess")).toBe(false);
+    expect(m("a?", "abc")).toBe(false);
+    // "b" alone must not match "ab" by starting at the pattern's second character.
+    expect(m("ab", "b")).toBe(false);
+    expect(m("xy*", "y")).toBe(false);
+    expect(m("a/b", "/b")).toBe(false);
+  });
 });
