@@ -73,7 +73,12 @@ export interface NewRequest {
 }
 
 export type InsertResult =
-  | { inserted: true; correlationId: string }
+  | {
+      inserted: true;
+      correlationId: string;
+      /** The database's clock at the insert (now()): what an undo's fence is counted from. */
+      insertedAt: Date;
+    }
   | { inserted: false; correlationId: string; requestHash: string; status: RequestStatus };
 
 /**
@@ -85,7 +90,7 @@ export type InsertResult =
  * conflicting reuse and report where the first one is now.
  */
 export async function insertRequest(sql: Db, r: NewRequest): Promise<InsertResult> {
-  const rows = await sql<{ correlation_id: string }[]>`
+  const rows = await sql<{ correlation_id: string; inserted_at: Date }[]>`
     WITH ins AS (
       INSERT INTO requests (correlation_id, cloud_provider, action, client, request_payload, request_hash,
                             idempotency_key, access_key, principal, ticket, requested_by, expires_at, revoke_at)
@@ -100,8 +105,9 @@ export async function insertRequest(sql: Db, r: NewRequest): Promise<InsertResul
       INSERT INTO request_events (correlation_id, kind, to_status, detail)
       SELECT correlation_id, 'RECEIVED', 'PENDING', ${sql.json({ by: r.client })} FROM ins
     )
-    SELECT correlation_id FROM ins`;
-  if (rows[0]) return { inserted: true, correlationId: rows[0].correlation_id };
+    SELECT correlation_id, now() AS inserted_at FROM ins`;
+  if (rows[0])
+    return { inserted: true, correlationId: rows[0].correlation_id, insertedAt: rows[0].inserted_at };
   const [first] = await sql<{ correlation_id: string; request_hash: string; status: RequestStatus }[]>`
     SELECT correlation_id, request_hash, status FROM requests
     WHERE client = ${r.client} AND idempotency_key = ${r.idempotencyKey}`;
@@ -116,11 +122,30 @@ export async function insertRequest(sql: Db, r: NewRequest): Promise<InsertResul
 
 /**
  * Undoes an insert whose job could not be queued, so a 503 means "nothing happened" and the
- * caller's retry cannot double the grant. Only a still-PENDING row is removed.
+ * caller's retry cannot double the grant. Only a still-PENDING row is removed, and only while the
+ * database's clock is before `fence`, checked once the row is locked (a DELETE waiting behind
+ * another holder's lock would not look at its WHERE again): an undo the caller stopped waiting
+ * for, delayed on the wire or behind a lock, cannot land after the caller answered 202 because
+ * the row stood (see requestStillStored).
  */
-export async function deleteUnqueuedRequest(sql: Db, correlationId: string): Promise<boolean> {
-  const rows = await sql`DELETE FROM requests WHERE correlation_id = ${correlationId} AND status = 'PENDING'
-                         RETURNING 1`;
+export async function deleteUnqueuedRequest(sql: Sql, correlationId: string, fence: Date): Promise<boolean> {
+  return await sql.begin(async (tx) => {
+    await tx`SELECT 1 FROM requests WHERE correlation_id = ${correlationId} FOR UPDATE`;
+    const rows = await tx`DELETE FROM requests
+                          WHERE correlation_id = ${correlationId} AND status = 'PENDING'
+                            AND clock_timestamp() < ${fence}::timestamptz
+                          RETURNING 1`;
+    return rows.length > 0;
+  });
+}
+
+/**
+ * After an undo whose outcome is unknown (its answer lost or late): is the row still there? FOR
+ * UPDATE waits for a DELETE that already holds the row to commit or roll back, and one that
+ * reaches it later finds its fence passed, so the answer is final.
+ */
+export async function requestStillStored(sql: Db, correlationId: string): Promise<boolean> {
+  const rows = await sql`SELECT 1 FROM requests WHERE correlation_id = ${correlationId} FOR UPDATE`;
   return rows.length > 0;
 }
 

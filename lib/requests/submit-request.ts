@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Sql } from "../db/connect.ts";
-import { deleteUnqueuedRequest, insertRequest, type RequestStatus } from "../db/requests.ts";
+import {
+  deleteUnqueuedRequest,
+  insertRequest,
+  type RequestStatus,
+  requestStillStored,
+} from "../db/requests.ts";
 import { DependencyUnavailableError, IdempotencyConflictError } from "../errors/http-errors.ts";
 import { guarded, guardedRedis } from "../http/dependency.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -74,6 +79,7 @@ export async function submitRequest(
     return { correlationId: result.correlationId, replayed: true, status: result.status };
   }
 
+  const insertedAt = performance.now();
   const job = newJob(
     { correlation_id: correlationId, provider: payload.provider, kind: payload.action, request: payload },
     deps.now().getTime(),
@@ -81,9 +87,7 @@ export async function submitRequest(
   try {
     await guardedRedis(redis, deps.redisTimeoutMs, () => enqueue(redis, job));
   } catch (err) {
-    const removed = await guarded("postgres", deps.dbTimeoutMs, () =>
-      deleteUnqueuedRequest(sql, correlationId),
-    ).catch(() => undefined);
+    const removed = await undoInsert(deps, correlationId, result.insertedAt, insertedAt);
     log.warn(
       { correlation_id: correlationId, err, row_removed: removed ?? "unknown" },
       "enqueue failed after insert",
@@ -93,4 +97,29 @@ export async function submitRequest(
     if (removed === true) throw err;
   }
   return { correlationId, replayed: false, status: "PENDING" };
+}
+
+/**
+ * Removes the row of a job that could not be queued: true when removed, false when it stays (a
+ * worker took the job: the push landed), undefined when PostgreSQL cannot tell. The DELETE is
+ * fenced at the moment this gives up waiting for it (the insert's database time plus the time
+ * since, measured here, plus the timeout), so a late one cannot land; when its answer is lost,
+ * one more look tells whether it did.
+ */
+async function undoInsert(
+  deps: SubmitDeps,
+  correlationId: string,
+  insertedAtDb: Date,
+  insertedAt: number,
+): Promise<boolean | undefined> {
+  const { sql, dbTimeoutMs } = deps;
+  const fence = new Date(insertedAtDb.getTime() + (performance.now() - insertedAt) + dbTimeoutMs);
+  try {
+    return await guarded("postgres", dbTimeoutMs, () => deleteUnqueuedRequest(sql, correlationId, fence));
+  } catch {
+    const stored = await guarded("postgres", dbTimeoutMs, () => requestStillStored(sql, correlationId)).catch(
+      () => undefined,
+    );
+    return stored === undefined ? undefined : !stored;
+  }
 }
