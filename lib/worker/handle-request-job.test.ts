@@ -493,6 +493,26 @@ describe("revocation outcomes say why, in the audit trail", () => {
     expect((await h.row(ours.id)).revocation_attempts).toBe(1);
   });
 
+  test("SKIPPED, touching nothing, for an obligation whose grant ended before the ownership decision", async () => {
+    // A row from before pre_existing was decided (older data, or a grant that failed first):
+    // nothing says the access is ours, so nothing is removed.
+    const arn = "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess";
+    h.cloud.aws.seedUser("rv-lena", { attachedPolicies: [arn] });
+    const { id, job } = await h.submit(awsGrant("rv-lena", arn));
+    await h.api.db.sql`
+      UPDATE requests SET status = 'FAILED', revocation_status = 'SCHEDULED', pre_existing = NULL,
+                          revoke_at = now()
+      WHERE correlation_id = ${id}`;
+    const before = h.cloud.aws.snapshot().requests;
+    expect(await h.run({ ...job, kind: "revoke" })).toBeUndefined();
+    expect(await revocationEvents(id)).toEqual([
+      { kind: "REVOCATION", to: "SKIPPED", detail: { reason: "the grant never reached the cloud" } },
+    ]);
+    expect(h.cloud.aws.snapshot().requests).toEqual(before);
+    expect(attached("rv-lena")).toContain(arn);
+    expect(await h.row(id)).toMatchObject({ revocation_status: "SKIPPED" });
+  });
+
   test("SKIPPED while an overlapping grant of ours still needs the access, naming it", async () => {
     const arn = "arn:aws:iam::aws:policy/AmazonSNSReadOnlyAccess";
     h.cloud.aws.seedUser("rv-jane");
