@@ -17,6 +17,7 @@ import { type ConnectOptions, type Consumer, type ConsumerOptions, startConsumer
 import { parseDeadEntry } from "./dead-entry.ts";
 import { enqueue } from "./enqueue.ts";
 import { queueKeys } from "./keys.ts";
+import { promoteRetries } from "./promote.ts";
 
 // What the consumer does around its jobs: its defaults, its connections, how it stops, and how it
 // keeps acks right across dropped connections and unreachable Redis.
@@ -275,6 +276,42 @@ describe("stopping", () => {
     expect(await redis.lrange(K.queue, 0, -1)).toEqual([JSON.stringify(second)]);
     expect(Object.values(await processingLists(t)).every((n) => n === 0)).toBe(true);
   });
+
+  test("a take that finds the queue empty as the stop begins does not go on to block for a claim", async () => {
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const handled: string[] = [];
+    const c = consume(
+      async (j) => {
+        handled.push(j.id);
+        await gate;
+      },
+      { blockTimeoutMs: 60_000 },
+    );
+    await enqueue(redis, testJob());
+    await waitFor(() => handled.length === 1, "the only job in hand");
+    const admin = createRedis(t.url);
+    try {
+      await waitFor(() => admin.status === "ready", "admin connection");
+      await admin.client("PAUSE", 5000, "WRITE");
+      release();
+      const control = `csb-aws-${c.workerIds[0]!.slice(0, -2)}-control`;
+      await waitFor(
+        async () => (await namedConnections(t)).get(control) === "evalsha",
+        "the take held by the pause",
+      );
+      const stopped = stopNow(c, 10_000);
+      await admin.client("UNPAUSE");
+      // A claim after the stop began would block for 60 s, past the 10 s deadline.
+      expect(await stopped).toEqual({ clean: true, unfinished: 0 });
+    } finally {
+      await admin.client("UNPAUSE").catch(() => 0);
+      admin.disconnect();
+    }
+    expect(Object.values(await processingLists(t)).every((n) => n === 0)).toBe(true);
+  });
 });
 
 describe("acks across faults", () => {
@@ -284,6 +321,11 @@ describe("acks across faults", () => {
       handled.push(j.id);
     });
     await c.ready;
+    // Past its start-up look at its list: idle in a blocking claim.
+    await waitFor(
+      async () => (await namedConnections(t)).get(`csb-aws-${c.workerIds[0]}`) === "blmove",
+      "blocked",
+    );
     const older = testJob({ n: 1 });
     const newer = testJob({ n: 2 });
     // LPUSH order, as BLMOVE ... RIGHT LEFT would have put them: the newest at the head.
@@ -292,6 +334,62 @@ describe("acks across faults", () => {
     await waitFor(() => handled.length === 2, "both lost jobs run");
     expect(handled).toEqual([older.id, newer.id]);
     await waitFor(async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 0, "acked");
+  });
+
+  test("after the shared connection alone reconnects, a claim whose reply was lost is run too", async () => {
+    const handled: string[] = [];
+    const c = consume(
+      async (j) => {
+        handled.push(j.id);
+      },
+      { blockTimeoutMs: 2000 },
+    );
+    await c.ready;
+    // Past its start-up look at its list: idle in a blocking claim.
+    await waitFor(
+      async () => (await namedConnections(t)).get(`csb-aws-${c.workerIds[0]}`) === "blmove",
+      "blocked",
+    );
+    const lost = testJob();
+    await redis.lpush(K.processing(c.workerIds[0]!), JSON.stringify(lost));
+    // Only the shared connection, while the slot blocks on its own (2 s): by the slot's next take
+    // the shared one is back, so no command of the slot fails; only the reconnect tells it.
+    const control = `${t.prefix}csb-aws-${c.workerIds[0]!.slice(0, -2)}-control`;
+    const admin = createRedis(t.url);
+    try {
+      await waitFor(() => admin.status === "ready", "admin connection");
+      const list = String(await admin.client("LIST"));
+      const id = [...list.matchAll(/id=(\d+) .*?name=(\S+)/g)].find((m) => m[2] === control)?.[1];
+      expect(id).toBeDefined();
+      await admin.client("KILL", "ID", id!);
+    } finally {
+      admin.disconnect();
+    }
+    await waitFor(() => handled.length === 1, "the lost job run");
+    expect(handled).toEqual([lost.id]);
+  });
+
+  test("heartbeats come once a second by default, not back to back", async () => {
+    const c = startConsumer({
+      provider: "aws",
+      concurrency: 1,
+      connect: connectWith(t, opened),
+      handler: async () => {},
+      log: captureLog("silent").log,
+      blockTimeoutMs: 100,
+    });
+    consumers.push(c);
+    await c.ready;
+    // The beats' own timestamps (Redis clock), not the test's timing: a slow machine only
+    // spreads them further apart.
+    const beats: number[] = [];
+    await waitFor(async () => {
+      const score = Number(await redis.zscore(K.workers, c.workerIds[0]!));
+      if (beats.at(-1) !== score) beats.push(score);
+      return beats.length === 3;
+    }, "three heartbeats");
+    expect(beats[1]! - beats[0]!).toBeGreaterThanOrEqual(950);
+    expect(beats[2]! - beats[1]!).toBeGreaterThanOrEqual(950);
   });
 
   test("the ack carried by a take that failed is sent again after the reconnect: the job runs once", async () => {
@@ -328,19 +426,39 @@ describe("acks across faults", () => {
     }
   });
 
-  test("an ack of a job the reaper already took is logged as a warning: it may run twice", async () => {
+  test("an ack of a job the reaper already took is logged as a warning: it may run twice; no other ack is", async () => {
     const captured = captureLog("warn");
+    const done: string[] = [];
+    const stolen = testJob({ stolen: true });
+    const flaky = testJob({ flaky: true });
     const c = consume(
-      async (_j, ctx) => {
+      async (j, ctx) => {
+        if (j.id === flaky.id && j.attempt === 0) throw new Error("throttled"); // retried, not acked
         // The reaper's move, as if this worker had looked dead.
-        await redis.lrem(K.processing(ctx.workerId), 0, ctx.raw);
+        if (j.id === stolen.id) await redis.lrem(K.processing(ctx.workerId), 0, ctx.raw);
+        done.push(j.id);
       },
       { log: captured.log },
     );
     await c.ready;
-    await enqueue(redis, testJob());
     const notHeld = () =>
       captured.lines().filter((l) => String(l.msg).startsWith("acked a job this worker no longer held"));
+    const plain = [testJob(), testJob(), testJob()];
+    for (const j of [...plain, flaky]) await enqueue(redis, j);
+    await redis.lpush(K.queue, "not json"); // dead-lettered, not acked
+    await waitFor(() => done.length === 3 && notHeld().length === 0, "three plain jobs");
+    const promoter = setInterval(() => void promoteRetries(redis, "aws", 100).catch(() => 0), 20);
+    try {
+      await waitFor(() => done.includes(flaky.id), "the retried job");
+    } finally {
+      clearInterval(promoter);
+    }
+    await enqueue(redis, testJob()); // carries the previous job's ack
+    await waitFor(() => done.length === 5, "one more");
+    expect(notHeld()).toEqual([]);
+
+    await enqueue(redis, stolen);
+    await enqueue(redis, testJob()); // carries the stolen job's ack
     await waitFor(() => notHeld().length === 1, "the warning");
     expect(notHeld()[0]).toMatchObject({ level: "warn", worker_id: c.workerIds[0] });
   });

@@ -7,6 +7,7 @@ import {
   clearKeys,
   connectWith,
   killConnections,
+  namedConnections,
   processingLists,
   testJob,
   waitFor,
@@ -239,6 +240,11 @@ describe("consumer", () => {
       handled.push(j.id);
     });
     await c.ready;
+    // Past its start-up look at its list: idle in a blocking claim.
+    await waitFor(
+      async () => (await namedConnections(t)).get(`csb-aws-${c.workerIds[0]}`) === "blmove",
+      "blocked",
+    );
     // As if Redis had moved the job for this worker and the reply had died with the connection.
     const lost = testJob();
     await redis.lpush(K.processing(c.workerIds[0]!), JSON.stringify(lost));
