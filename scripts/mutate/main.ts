@@ -104,7 +104,16 @@ async function runStryker(name: string, args: Args): Promise<number> {
     ["bun", "node_modules/@stryker-mutator/core/bin/stryker.js", "run", configFile, "--logLevel", "info"],
     { cwd: ROOT, stdout: "inherit", stderr: "inherit" },
   );
-  return await proc.exited;
+  // Stopping this script stops Stryker too (which stops its workers); otherwise it ran on alone.
+  const stop = () => proc.kill("SIGTERM");
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  try {
+    return await proc.exited;
+  } finally {
+    process.off("SIGTERM", stop);
+    process.off("SIGINT", stop);
+  }
 }
 
 const args = parseArgs(process.argv.slice(2));

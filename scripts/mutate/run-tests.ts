@@ -4,6 +4,7 @@
 // mutant) and runs only that file's tests (scripts/mutate/modules.ts `testsFor`), stopping at the
 // first failure: one failing test is enough to kill a mutant. Without an active mutant (Stryker's
 // dry run) it runs every test the module lists, so the dry run proves all of them pass unmutated.
+import { spawn } from "node:child_process";
 import { Glob } from "bun";
 import { allTests, MODULES, testsFor } from "./modules.ts";
 
@@ -35,8 +36,38 @@ if (active === undefined) {
   // A mutant found in no mutated file cannot happen; run everything rather than guess.
   tests = file === undefined ? allTests(mod) : testsFor(mod, file);
 }
-const proc = Bun.spawn(["bun", "test", "--timeout", "60000", "--bail", ...tests], {
-  stdout: "inherit",
-  stderr: "inherit",
+// `bun test` and everything it starts (services, cloudsim, throwaway databases) run in a process
+// group of their own, so that all of it can be killed at once: when Stryker gives up on a mutant
+// (a timeout) it kills its test-runner worker, and this process is then orphaned; without this,
+// the test run and the services it started lived on, taking the cores of later mutants.
+const child = spawn("bun", ["test", "--timeout", "60000", "--bail", ...tests], {
+  stdio: "inherit",
+  detached: true,
 });
-process.exit(await proc.exited);
+const killGroup = () => {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+};
+const parent = process.ppid;
+const watch = setInterval(() => {
+  if (process.ppid !== parent) {
+    killGroup();
+    process.exit(1);
+  }
+}, 500);
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    killGroup();
+    process.exit(1);
+  });
+}
+const code = await new Promise<number>((resolve) =>
+  child.on("exit", (c, sig) => resolve(c ?? (sig ? 1 : 0))),
+);
+clearInterval(watch);
+// Whatever the test run left behind (a service a failing test did not stop) goes with it.
+killGroup();
+process.exit(code);
