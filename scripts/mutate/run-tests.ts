@@ -5,6 +5,7 @@
 // first failure: one failing test is enough to kill a mutant. Without an active mutant (Stryker's
 // dry run) it runs every test the module lists, so the dry run proves all of them pass unmutated.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { Glob } from "bun";
 import { allTests, MODULES, testsFor } from "./modules.ts";
 
@@ -51,9 +52,20 @@ const killGroup = () => {
     // Already gone.
   }
 };
+// Stryker's command runner starts this through `sh -c`, and on a timeout kills its own worker, not
+// the shell: so watch the shell's parent as well as our own (Linux /proc; elsewhere only ours).
+const parentOf = (pid: number): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+};
 const parent = process.ppid;
+const grandparent = parentOf(parent);
 const watch = setInterval(() => {
-  if (process.ppid !== parent) {
+  if (process.ppid !== parent || parentOf(parent) !== grandparent) {
     killGroup();
     process.exit(1);
   }
