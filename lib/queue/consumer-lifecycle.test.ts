@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, spyOn, test } from "bun:test";
 import { hostname } from "node:os";
+import { AppError } from "../../lib/errors/app-error.ts";
 import { createRedis, type Redis } from "../../lib/redis/connect.ts";
 import {
   captureLog,
@@ -46,6 +47,11 @@ afterEach(async () => {
 afterAll(async () => {
   await t.cleanup();
 });
+
+class PermanentError extends AppError {
+  readonly code = "no_such_principal";
+  readonly retryable = false;
+}
 
 function consume(handler: ConsumerOptions["handler"], more: Partial<ConsumerOptions> = {}): Consumer {
   const c = startConsumer({
@@ -530,5 +536,50 @@ describe("acks across faults", () => {
       jobs: 1,
       worker_id: c.workerIds[0],
     });
+  });
+});
+
+describe("what handlers and on-call see", () => {
+  test("the handler's logger names the job; a dead-lettered job is an error with its reason", async () => {
+    const captured = captureLog("info");
+    const ok = testJob();
+    const doomed = { ...testJob(), kind: "revoke" as const };
+    const c = consume(
+      async (j, ctx) => {
+        ctx.log.info("working");
+        if (j.id === doomed.id) throw new PermanentError("NoSuchEntity");
+      },
+      { log: captured.log },
+    );
+    await enqueue(redis, ok);
+    await enqueue(redis, doomed);
+    await waitFor(async () => (await redis.llen(K.dead)) === 1, "the dead job");
+    const working = captured.lines().filter((l) => l.msg === "working");
+    expect(working.map((l) => l.job_id)).toEqual([ok.id, doomed.id]);
+    expect(working[0]).toMatchObject({
+      correlation_id: ok.correlation_id,
+      provider: "aws",
+      attempt: 0,
+      process_id: c.workerIds[0]!.slice(0, -2),
+    });
+    const errors = captured.lines().filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      msg: "job dead-lettered",
+      job_id: doomed.id,
+      reason: "permanent error: no_such_principal: NoSuchEntity",
+    });
+  });
+
+  test("a queue whose jobs have no kind is told to the observer by its own name", async () => {
+    const told: string[] = [];
+    const job = { v: 1, id: "d1", provider: "aws", attempt: 0 };
+    consume(async () => {}, {
+      parse: (raw) => ({ ok: true, job: JSON.parse(raw) }),
+      observer: { jobSettled: (provider, kind, result) => told.push(`${provider} ${kind} ${result}`) },
+    });
+    await redis.lpush(K.queue, JSON.stringify(job));
+    await waitFor(() => told.length === 1, "the settlement");
+    expect(told).toEqual(["aws aws done"]);
   });
 });
