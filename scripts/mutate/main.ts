@@ -20,6 +20,11 @@ interface Args {
   concurrency: number;
   timeoutMs: number;
   lua: boolean;
+  /**
+   * Names this run apart (`<module>-<label>`: its sandbox, report and summary row), so that two
+   * narrowed runs of one module can go at once without deleting each other's sandbox.
+   */
+  label: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -29,6 +34,7 @@ function parseArgs(argv: string[]): Args {
     concurrency: 2,
     timeoutMs: 20_000,
     lua: true,
+    label: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -36,10 +42,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--concurrency") args.concurrency = Number(argv[++i]);
     else if (a === "--timeout-ms") args.timeoutMs = Number(argv[++i]);
     else if (a === "--no-lua") args.lua = false;
+    else if (a === "--label") args.label = argv[++i] ?? "";
     else if (a in MODULES || a === "lua") args.modules.push(a);
     else {
       console.error(
-        `usage: bun run mutate [${[...Object.keys(MODULES), "lua"].join("|")} ...] [--mutate <spec>] [--concurrency N] [--timeout-ms N] [--no-lua]`,
+        `usage: bun run mutate [${[...Object.keys(MODULES), "lua"].join("|")} ...] [--mutate <spec>] [--concurrency N] [--timeout-ms N] [--no-lua] [--label L]`,
       );
       process.exit(2);
     }
@@ -47,6 +54,10 @@ function parseArgs(argv: string[]): Args {
   if (args.modules.length === 0) args.modules = Object.keys(MODULES);
   if (args.mutate !== undefined && args.modules.length !== 1) {
     console.error("--mutate narrows one module's run: name exactly one module");
+    process.exit(2);
+  }
+  if (args.label !== undefined && (args.mutate === undefined || !/^[a-z0-9-]{1,40}$/.test(args.label))) {
+    console.error("--label names a narrowed run (with --mutate): lower-case letters, digits and -");
     process.exit(2);
   }
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1) {
@@ -60,8 +71,12 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+/** The run's name: the module's, or `<module>-<label>` for a labelled narrowed run. */
+const runName = (name: string, args: Args) => (args.label ? `${name}-${args.label}` : name);
+
 function strykerConfig(name: string, args: Args): Record<string, unknown> {
   const mod = MODULES[name]!;
+  const run = runName(name, args);
   return {
     $schema: "../../node_modules/@stryker-mutator/core/schema/stryker-schema.json",
     // The command runner is the only Stryker test runner that can drive `bun test`; it knows no
@@ -84,20 +99,20 @@ function strykerConfig(name: string, args: Args): Record<string, unknown> {
     timeoutFactor: 1.5,
     dryRunTimeoutMinutes: 10,
     // One temp dir per module: runs of two modules at once must not delete each other's sandbox.
-    tempDirName: `.stryker-tmp/${name}`,
+    tempDirName: `.stryker-tmp/${run}`,
     cleanTempDir: "always",
     // The sandbox needs only what the tests load; the UI bundle, benchmarks and reports are not, nor
     // other modules' sandboxes (Stryker skips only its own temp dir).
     ignorePatterns: ["reports", "bench", "ui/dist", "artifacts", ".dev", "dist", ".stryker-tmp"],
     reporters: ["clear-text", "progress", "json"],
-    jsonReporter: { fileName: `reports/mutation/${name}.json` },
+    jsonReporter: { fileName: `reports/mutation/${run}.json` },
     clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
     thresholds: { high: 90, low: 85, break: null },
   };
 }
 
 async function runStryker(name: string, args: Args): Promise<number> {
-  const configFile = join(REPORTS, `${name}.stryker.json`);
+  const configFile = join(REPORTS, `${runName(name, args)}.stryker.json`);
   await Bun.write(configFile, `${JSON.stringify(strykerConfig(name, args), null, 2)}\n`);
   // Stryker is a Node program (its worker processes are forked with Node's IPC); Bun runs the tests.
   const proc = Bun.spawn(
@@ -133,8 +148,8 @@ for (const name of args.modules) {
     continue;
   }
   const s = await summarise(
-    name,
-    join(REPORTS, `${name}.json`),
+    runName(name, args),
+    join(REPORTS, `${runName(name, args)}.json`),
     args.mutate?.join(", "),
     Date.now() - started,
   );
