@@ -211,6 +211,14 @@ clients:
     expect(await failure(yaml)).toStartWith(`policy file ${yaml}: not valid YAML: `);
     const json = await file("broken2.json", "{");
     expect(await failure(json)).toStartWith(`policy file ${json}: not valid JSON: `);
+    // YAML that is not JSON, in a .json file: refused as JSON.
+    const yamlish = await file("yamlish.json", "clients: {}\n");
+    expect(await failure(yamlish)).toStartWith(`policy file ${yamlish}: not valid JSON: `);
+    // JSON.parse keeps the last of two equal keys; a policy file refuses them.
+    const dup = await file("dup.json", '{"clients": {"a": {"role": "auditor"}, "a": {"role": "operator"}}}');
+    expect(await failure(dup)).toStartWith(`policy file ${dup}: not valid JSON: `);
+    const cause = await loadPolicyFile(dup).catch((err: unknown) => (err as Error).cause);
+    expect(cause).toBeInstanceOf(Error);
     const bad = await file("bad2.json", '{"clients": {"a": {"role": "admin"}}}');
     expect(await failure(bad)).toBe(
       `policy file ${bad} is invalid: clients.a.role: Invalid option: expected one of "submitter"|"operator"|"auditor"`,

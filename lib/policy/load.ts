@@ -27,12 +27,11 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
 export function parsePolicyText(text: string, format: "json" | "yaml", source: string): Policy {
   let raw: unknown;
   try {
-    raw =
-      format === "json"
-        ? JSON.parse(text)
-        : // Duplicate keys are an error (which of two rules for one client would win?); the alias
-          // cap stops a "billion laughs" file from exhausting memory.
-          parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true });
+    // JSON.parse for JSON's own syntax; then the YAML parser (JSON is YAML) for what JSON.parse
+    // lets through: duplicate keys are an error in both formats (which of two rules for one
+    // client would win?). The alias cap stops a "billion laughs" file from exhausting memory.
+    if (format === "json") JSON.parse(text);
+    raw = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true });
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new Error(`policy file ${source}: not valid ${format.toUpperCase()}: ${why}`, { cause });

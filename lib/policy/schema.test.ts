@@ -111,6 +111,23 @@ describe("Azure scope prefixes (literal ARM paths)", () => {
   });
 });
 
+describe("providers and actions", () => {
+  test.each([[["grant"]], [["revoke"]], [["grant", "revoke"]], [[]]])(
+    "actions %p are accepted",
+    (actions) => {
+      expect(issues(client({ actions }))).toEqual([]);
+    },
+  );
+  test("an unknown action, or more than two, is refused", () => {
+    expect(issues(client({ actions: ["delete"] }))).toEqual([
+      'clients.x.actions[0]: Invalid option: expected one of "grant"|"revoke"',
+    ]);
+    expect(issues(client({ actions: ["grant", "revoke", "grant"] }))).toEqual([
+      "clients.x.actions: Too big: expected array to have <=2 items",
+    ]);
+  });
+});
+
 describe("durations and rate limits", () => {
   test.each(["PT8H", "PT1S", "P1D", "PT0.5S"])("max_duration %p is accepted", (d) => {
     expect(issues(client({ max_duration: d }))).toEqual([]);
@@ -179,6 +196,8 @@ describe("webhooks", () => {
   test.each([
     ["ftp://a.example/", "must be an http:// or https:// URL"],
     ["javascript:alert(1)", "must be an http:// or https:// URL"],
+    ["xhttp://a.example/", "must be an http:// or https:// URL"],
+    ["httpsx://a.example/", "must be an http:// or https:// URL"],
     ["https://u@a.example/", "must not carry credentials or a fragment"],
     ["https://:p@a.example/", "must not carry credentials or a fragment"],
     ["https://a.example/#f", "must not carry credentials or a fragment"],
