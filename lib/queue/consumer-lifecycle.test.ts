@@ -203,23 +203,29 @@ describe("stopping", () => {
     expect(await a).toEqual({ clean: true, unfinished: 0 });
   });
 
-  test("a stop within its deadline never aborts the handlers' signal", async () => {
+  test("a stop within its deadline never aborts the handlers' signal, and acks without an error", async () => {
     const seen: boolean[] = [];
-    const c = consume(async (_j, ctx) => {
-      await Bun.sleep(200);
-      seen.push(ctx.signal.aborted);
-    });
+    const captured = captureLog("warn");
+    const c = consume(
+      async (_j, ctx) => {
+        await Bun.sleep(200);
+        seen.push(ctx.signal.aborted);
+      },
+      { log: captured.log },
+    );
     await enqueue(redis, testJob());
     await waitFor(async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 1, "claimed");
     expect(await stopNow(c, 10_000)).toEqual({ clean: true, unfinished: 0 });
     expect(seen).toEqual([false]);
     expect(Object.values(await processingLists(t)).every((n) => n === 0)).toBe(true);
+    expect(captured.lines()).toEqual([]);
   });
 
   test("a consumer that never reached Redis still resolves ready and stops; not clean, since it could not deregister", async () => {
     // ioredis leaves a connection that never connected in "reconnecting" after disconnect() (no
     // "end" event; its retry timer is cleared), so these are not in the leak guard's list.
     const refused: Redis[] = [];
+    const stderr = spyOn(console, "error");
     const c = startConsumer({
       provider: "aws",
       concurrency: 2,
@@ -242,6 +248,30 @@ describe("stopping", () => {
     expect(ready).toBe(true);
     expect(refused).toHaveLength(3);
     expect(refused.filter((r) => r.status === "ready")).toEqual([]);
+    // Each refused connect is an "error" event: the consumer handles them, ioredis prints none.
+    const unhandled = stderr.mock.calls.filter((args) => String(args[0]).includes("Unhandled error event"));
+    stderr.mockRestore();
+    expect(unhandled).toEqual([]);
+  });
+
+  test("a clean stop leaves nothing running: a process that stops its consumer with a long deadline exits", async () => {
+    const code = [
+      `import { startConsumer } from ${JSON.stringify(`${import.meta.dir}/consumer.ts`)};`,
+      `import { createRedis } from ${JSON.stringify(`${import.meta.dir}/../redis/connect.ts`)};`,
+      `import { createLogger } from ${JSON.stringify(`${import.meta.dir}/../logging/logger.ts`)};`,
+      "const c = startConsumer({",
+      '  provider: "aws", concurrency: 2, blockTimeoutMs: 100, heartbeatIntervalMs: 100,',
+      `  connect: (o) => createRedis(${JSON.stringify(t.url)}, { keyPrefix: ${JSON.stringify(t.prefix)}, name: o.name, commandTimeoutMs: o.commandTimeoutMs }),`,
+      '  handler: async () => {}, log: createLogger({ service: "t", level: "silent" }),',
+      "});",
+      "await c.ready;",
+      "console.log(JSON.stringify(await c.stop(600_000)));",
+    ].join("\n");
+    const proc = Bun.spawn(["bun", "-e", code], { stdout: "pipe", stderr: "inherit" });
+    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(20_000).then(() => false)]);
+    if (!exited) proc.kill("SIGKILL");
+    expect(exited).toBe(true);
+    expect(await new Response(proc.stdout).text()).toBe('{"clean":true,"unfinished":0}\n');
   });
 
   test("a job whose take was in flight as the stop began is handed back to the queue untouched, not run", async () => {
@@ -321,7 +351,7 @@ describe("stopping", () => {
 });
 
 describe("acks across faults", () => {
-  test("two claims whose replies were lost are run oldest first after the reconnect", async () => {
+  test("claims whose replies were lost are all run, oldest first, after the reconnect", async () => {
     const handled: string[] = [];
     const c = consume(async (j) => {
       handled.push(j.id);
@@ -332,14 +362,64 @@ describe("acks across faults", () => {
       async () => (await namedConnections(t)).get(`csb-aws-${c.workerIds[0]}`) === "blmove",
       "blocked",
     );
-    const older = testJob({ n: 1 });
-    const newer = testJob({ n: 2 });
+    const lost = [testJob({ n: 1 }), testJob({ n: 2 }), testJob({ n: 3 })];
     // LPUSH order, as BLMOVE ... RIGHT LEFT would have put them: the newest at the head.
-    await redis.lpush(K.processing(c.workerIds[0]!), JSON.stringify(older), JSON.stringify(newer));
+    await redis.lpush(K.processing(c.workerIds[0]!), ...lost.map((j) => JSON.stringify(j)));
     expect(await killConnections(t)).toBe(2);
-    await waitFor(() => handled.length === 2, "both lost jobs run");
-    expect(handled).toEqual([older.id, newer.id]);
+    await waitFor(() => handled.length === 3, "every lost job run");
+    expect(handled).toEqual(lost.map((j) => j.id));
     await waitFor(async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 0, "acked");
+  });
+
+  test("after the blocking connection alone drops, ioredis resends the claim silently; a claim whose reply was lost is run too", async () => {
+    const handled: string[] = [];
+    const c = consume(async (j) => {
+      handled.push(j.id);
+    });
+    await c.ready;
+    const blocking = `${t.prefix}csb-aws-${c.workerIds[0]}`;
+    await waitFor(
+      async () => (await namedConnections(t)).get(blocking.slice(t.prefix.length)) === "blmove",
+      "blocked",
+    );
+    const lost = testJob();
+    await redis.lpush(K.processing(c.workerIds[0]!), JSON.stringify(lost));
+    const admin = createRedis(t.url);
+    try {
+      await waitFor(() => admin.status === "ready", "admin connection");
+      const list = String(await admin.client("LIST"));
+      const id = [...list.matchAll(/id=(\d+) .*?name=(\S+)/g)].find((m) => m[2] === blocking)?.[1];
+      expect(id).toBeDefined();
+      await admin.client("KILL", "ID", id!);
+    } finally {
+      admin.disconnect();
+    }
+    await waitFor(() => handled.length === 1, "the lost job run");
+    expect(handled).toEqual([lost.id]);
+  });
+
+  test("a stop while lost claims are being run starts no more of them; they stay held for the reaper", async () => {
+    const handled: string[] = [];
+    let c: Consumer | undefined;
+    let stopped: Promise<unknown> | undefined;
+    c = consume(async (j) => {
+      handled.push(j.id);
+      if (handled.length === 1) stopped = stopNow(c!, 10_000);
+    });
+    await c.ready;
+    await waitFor(
+      async () => (await namedConnections(t)).get(`csb-aws-${c!.workerIds[0]}`) === "blmove",
+      "blocked",
+    );
+    const lost = [testJob({ n: 1 }), testJob({ n: 2 })];
+    await redis.lpush(K.processing(c.workerIds[0]!), ...lost.map((j) => JSON.stringify(j)));
+    await killConnections(t);
+    await waitFor(() => stopped !== undefined, "the stop");
+    // Not clean: the slot keeps the second job, so it stays in the live set until it goes stale.
+    expect(await stopped).toEqual({ clean: false, unfinished: 0 });
+    expect(handled).toEqual([lost[0]!.id]);
+    expect(await redis.lrange(K.processing(c.workerIds[0]!), 0, -1)).toEqual([JSON.stringify(lost[1])]);
+    await redis.del(K.processing(c.workerIds[0]!));
   });
 
   test("after the shared connection alone reconnects, a claim whose reply was lost is run too", async () => {
@@ -429,6 +509,48 @@ describe("acks across faults", () => {
       );
     } finally {
       errors.mockRestore();
+    }
+  });
+
+  test("writes held server-side (CLIENT PAUSE) as the consumer reconnects: its acks time out, and still nothing runs twice", async () => {
+    const handled: string[] = [];
+    const admin = createRedis(t.url);
+    try {
+      await waitFor(() => admin.status === "ready", "admin connection");
+      const c = consume(
+        async (j) => {
+          handled.push(j.id);
+          if (handled.length === 1) {
+            // Drop the connections with this job's ack still to send; then hold every write for
+            // a while, so the recovery's first acks time out (300 ms). Its LRANGE, queued behind
+            // them on the same connection, must not find the handled job and run it again.
+            const control = opened[0]!;
+            await killConnections(t);
+            await waitFor(() => control.status !== "ready", "control connection dropped");
+            await admin.client("PAUSE", 1500, "WRITE");
+          }
+        },
+        { commandTimeoutMs: 300 },
+      );
+      await c.ready;
+      await waitFor(
+        async () => (await namedConnections(t)).get(`csb-aws-${c.workerIds[0]}`) === "blmove",
+        "blocked",
+      );
+      const job = testJob();
+      await enqueue(redis, job);
+      await waitFor(() => handled.length > 0, "the job");
+      await waitFor(
+        async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 0,
+        "acked after the pause",
+      );
+      const next = testJob();
+      await enqueue(redis, next);
+      await waitFor(() => handled.includes(next.id), "the next job");
+      expect(handled).toEqual([job.id, next.id]);
+    } finally {
+      await admin.client("UNPAUSE").catch(() => 0);
+      admin.disconnect();
     }
   });
 
