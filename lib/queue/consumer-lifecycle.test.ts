@@ -693,6 +693,27 @@ describe("what handlers and on-call see", () => {
     });
   });
 
+  test("a job to dead-letter that the reaper already returned is a warning, not an alert, and is not dead-lettered", async () => {
+    const captured = captureLog("warn");
+    const doomed = testJob();
+    consume(
+      async (_j, ctx) => {
+        // The reaper's move (this worker looked dead), then a verdict on the job it no longer holds.
+        await redis.lrem(K.processing(ctx.workerId), 0, ctx.raw);
+        await redis.lpush(K.queue, ctx.raw);
+        throw new PermanentError("NoSuchEntity");
+      },
+      { log: captured.log, maxAttempts: 1 },
+    );
+    await enqueue(redis, doomed);
+    const gone = () =>
+      captured.lines().filter((l) => String(l.msg).startsWith("job to dead-letter was already returned"));
+    await waitFor(() => gone().length >= 1, "the warning");
+    expect(gone()[0]).toMatchObject({ level: "warn", job_id: doomed.id });
+    expect(captured.lines().filter((l) => l.level === "error")).toEqual([]);
+    expect(await redis.llen(K.dead)).toBe(0);
+  });
+
   test("a queue whose jobs have no kind is told to the observer by its own name", async () => {
     const told: string[] = [];
     const job = { v: 1, id: "d1", provider: "aws", attempt: 0 };

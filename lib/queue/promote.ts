@@ -30,6 +30,7 @@ export async function promoteRevocations(
     await queueScripts(redis).qRouteDue(keys.length, ...keys, now, limit, now, ...providers),
   );
   const out: RoutedJob[] = [];
+  // Stryker disable next-line EqualityOperator: route-due.lua returns pairs, so the list's length is even and i + 1 = length never occurs
   for (let i = 0; i + 1 < flat.length; i += 2) out.push({ job: flat[i]!, provider: flat[i + 1] || null });
   return out;
 }

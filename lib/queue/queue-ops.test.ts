@@ -413,6 +413,7 @@ describe("stats and checks", () => {
       const [line] = loud.lines();
       expect(line?.level).toBe("error");
       expect(String(line?.msg)).toContain("NOT noeviction");
+      expect(line?.maxmemory_policy).toBe("allkeys-lru");
     } finally {
       conn.disconnect();
       server.kill("SIGKILL");

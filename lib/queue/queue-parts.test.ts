@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { hostname } from "node:os";
+import { z } from "zod";
 import { createRedis } from "../../lib/redis/connect.ts";
 import { captureLog, testJob } from "../../tests/fixtures/queue-support.ts";
 import { createTestRedis, type TestRedis } from "../../tests/helpers/redis.ts";
@@ -7,7 +8,7 @@ import { checkRedisPolicy } from "./check-redis-policy.ts";
 import { asInteger, asStrings } from "./commands.ts";
 import { deadEntry, parseDeadEntry } from "./dead-entry.ts";
 import { queueKeys, REVOCATION_DEAD_KEY, REVOCATION_SCHEDULE_KEY } from "./keys.ts";
-import { parseJob } from "./parse-job.ts";
+import { parseJob, parseWith } from "./parse-job.ts";
 import { RetryJobError } from "./retry-job-error.ts";
 import { sleep } from "./sleep.ts";
 import { waitReady } from "./wait-ready.ts";
@@ -54,6 +55,20 @@ describe("job envelope", () => {
     expect(parseJob(JSON.stringify({ ...job, id: "" }))).toEqual({
       ok: false,
       reason: "unparsable: invalid job at id",
+    });
+    // Another queue's schema (webhook deliveries): nested paths, dotted.
+    const nested = z.object({
+      v: z.literal(1),
+      id: z.string(),
+      provider: z.string(),
+      attempt: z.number(),
+      to: z.object({ url: z.string() }),
+    });
+    expect(
+      parseWith(nested, JSON.stringify({ v: 1, id: "d", provider: "webhooks", attempt: 0, to: { url: 1 } })),
+    ).toEqual({
+      ok: false,
+      reason: "unparsable: invalid job at to.url",
     });
   });
 
@@ -120,6 +135,7 @@ describe("waits", () => {
     await sleep(60_000, ac.signal);
     expect(performance.now() - t0).toBeLessThan(30_000);
     expect(removed).toHaveBeenCalledTimes(1);
+    expect(removed.mock.calls[0]?.[0]).toBe("abort");
 
     let done = false;
     void sleep(60_000, ac.signal).then(() => {
@@ -163,11 +179,13 @@ describe("waits", () => {
       aborted.abort();
       await waitReady(lazy, aborted.signal);
       const later = new AbortController();
+      const unlistened = spyOn(later.signal, "removeEventListener");
       const waiting = waitReady(lazy, later.signal);
       expect(lazy.listenerCount("ready")).toBe(before + 1);
       later.abort();
       await waiting;
       expect(lazy.listenerCount("ready")).toBe(before);
+      expect(unlistened.mock.calls.map((c) => c[0])).toEqual(["abort"]);
     } finally {
       lazy.disconnect();
     }

@@ -8,6 +8,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
     };
     const timer = setTimeout(done, ms);
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: an AbortSignal fires "abort" once, and done removes the listener itself
     signal?.addEventListener("abort", done, { once: true });
   });
 }

@@ -1,5 +1,5 @@
 // A Stryker ignore-plugin: mutants inside a `log.debug/info/warn/trace(...)` call (or `logger.`,
-// `deps.log.`, `this.log.`) are reported as Ignored, not run and not counted. Those lines are read by
+// `deps.log.`, `this.log.`, `logOf().`) are reported as Ignored, not run and not counted. Those lines are read by
 // people, and no test should pin their wording or their fields. `log.error` and `log.fatal` stay
 // counted: alerts and on-call read them, so what they say is tested like any other output.
 import { declareValuePlugin, PluginKind } from "@stryker-mutator/api/plugin";
@@ -24,6 +24,8 @@ interface Node {
 function isLogger(n: Node | undefined): boolean {
   if (n === undefined) return false;
   if (n.type === "Identifier") return LOGGERS.has(n.name ?? "");
+  // logOf(): a getter of a lazily built child logger (lib/queue/process-job.ts)
+  if (n.type === "CallExpression") return n.callee?.type === "Identifier" && n.callee.name === "logOf";
   // deps.log, this.log, ctx.logger
   return n.type === "MemberExpression" && n.computed !== true && isLogger(n.property);
 }
