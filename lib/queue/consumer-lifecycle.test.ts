@@ -1,20 +1,21 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, spyOn, test } from "bun:test";
+import { afterEach, beforeAll, describe, expect, setDefaultTimeout, spyOn, test } from "bun:test";
 import { hostname } from "node:os";
-import { AppError } from "../../lib/errors/app-error.ts";
 import { createRedis, type Redis } from "../../lib/redis/connect.ts";
+import { PermanentError, useConsumerHarness } from "../../tests/fixtures/consumer-harness.ts";
 import {
   captureLog,
-  clearKeys,
   connectWith,
   killConnections,
   namedConnections,
   processingLists,
+  runUntilExit,
   testJob,
   waitFor,
+  waitUntilBlocked,
 } from "../../tests/fixtures/queue-support.ts";
-import { createTestRedis, type TestRedis } from "../../tests/helpers/redis.ts";
+import type { TestRedis } from "../../tests/helpers/redis.ts";
 import { startTcpProxy, type TcpProxy } from "../../tests/helpers/tcp-proxy.ts";
-import { type ConnectOptions, type Consumer, type ConsumerOptions, startConsumer } from "./consumer.ts";
+import { type ConnectOptions, type Consumer, startConsumer } from "./consumer.ts";
 import { parseDeadEntry } from "./dead-entry.ts";
 import { enqueue } from "./enqueue.ts";
 import { queueKeys } from "./keys.ts";
@@ -25,54 +26,42 @@ import { promoteRetries } from "./promote.ts";
 setDefaultTimeout(30_000);
 
 const K = queueKeys("aws");
+const h = useConsumerHarness();
+const { opened, consume, stopNow } = h;
 let t: TestRedis;
 let redis: Redis;
-const opened: Redis[] = [];
-const consumers: Consumer[] = [];
 const proxies: TcpProxy[] = [];
 
-beforeAll(async () => {
-  t = await createTestRedis();
-  redis = t.redis;
+beforeAll(() => {
+  t = h.t;
+  redis = h.redis;
 });
-// Leak guard: every consumer stopped, every connection closed, keys cleared.
-afterEach(async () => {
-  for (const c of consumers.splice(0)) await c.stop(2000);
+afterEach(() => {
   for (const p of proxies.splice(0)) p.stop();
-  const open = opened.splice(0).filter((r) => r.status !== "end");
-  for (const r of open) r.disconnect();
-  expect(open).toEqual([]);
-  await clearKeys(t);
-});
-afterAll(async () => {
-  await t.cleanup();
 });
 
-class PermanentError extends AppError {
-  readonly code = "no_such_principal";
-  readonly retryable = false;
-}
-
-function consume(handler: ConsumerOptions["handler"], more: Partial<ConsumerOptions> = {}): Consumer {
-  const c = startConsumer({
-    provider: "aws",
-    concurrency: 1,
-    connect: connectWith(t, opened),
-    handler,
-    log: captureLog("silent").log,
-    blockTimeoutMs: 100,
-    heartbeatIntervalMs: 100,
-    backoff: { baseMs: 40, maxMs: 200 },
-    ...more,
-  });
-  consumers.push(c);
-  return c;
-}
-
-/** Stops `c` now (the afterEach would too) and forgets it. */
-async function stopNow(c: Consumer, deadlineMs: number) {
-  consumers.splice(consumers.indexOf(c), 1);
-  return await c.stop(deadlineMs);
+/**
+ * Stops `c` while its next take is held server-side: every write waits (CLIENT PAUSE WRITE),
+ * `release` lets the handler in hand finish, and the stop begins once that take is waiting.
+ */
+async function stopWhileTakeHeld(c: Consumer, release: () => void) {
+  const admin = createRedis(t.url);
+  try {
+    await waitFor(() => admin.status === "ready", "admin connection");
+    await admin.client("PAUSE", 5000, "WRITE");
+    release();
+    const control = `csb-aws-${c.workerIds[0]!.slice(0, -2)}-control`;
+    await waitFor(
+      async () => (await namedConnections(t)).get(control) === "evalsha",
+      "the take held by the pause",
+    );
+    const stopped = stopNow(c, 10_000);
+    await admin.client("UNPAUSE");
+    return await stopped;
+  } finally {
+    await admin.client("UNPAUSE").catch(() => 0);
+    admin.disconnect();
+  }
 }
 
 const redisMs = async () => {
@@ -94,7 +83,7 @@ describe("consumer defaults", () => {
       handler: async () => {},
       log: captureLog("silent").log,
     });
-    consumers.push(c);
+    h.track(c);
     await c.ready;
     const host = hostname()
       .replace(/[^A-Za-z0-9_.-]/g, "_")
@@ -127,7 +116,7 @@ describe("consumer defaults", () => {
       blockTimeoutMs: 250,
       commandTimeoutMs: 400,
     });
-    consumers.push(d);
+    h.track(d);
     expect(d.workerIds).toEqual(["p1:0"]);
     expect(custom).toEqual([
       { name: "csb-aws-p1-control", commandTimeoutMs: 400 },
@@ -151,7 +140,7 @@ describe("consumer defaults", () => {
       log: captureLog("silent").log,
       blockTimeoutMs: 100,
     });
-    consumers.push(c);
+    h.track(c);
     await redis.lpush(K.queue, JSON.stringify(first), JSON.stringify(fourth), JSON.stringify(last));
     await waitFor(
       async () => (await redis.zcard(K.delayed)) === 2 && (await redis.llen(K.dead)) === 1,
@@ -196,7 +185,7 @@ describe("stopping", () => {
   test("stop() twice is one stop: both callers get the same result", async () => {
     const c = consume(async () => {});
     await c.ready;
-    consumers.splice(consumers.indexOf(c), 1);
+    h.forget(c);
     const a = c.stop(2000);
     const b = c.stop(2000);
     expect(b).toBe(a);
@@ -267,11 +256,7 @@ describe("stopping", () => {
       "await c.ready;",
       "console.log(JSON.stringify(await c.stop(600_000)));",
     ].join("\n");
-    const proc = Bun.spawn(["bun", "-e", code], { stdout: "pipe", stderr: "inherit" });
-    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(20_000).then(() => false)]);
-    if (!exited) proc.kill("SIGKILL");
-    expect(exited).toBe(true);
-    expect(await new Response(proc.stdout).text()).toBe('{"clean":true,"unfinished":0}\n');
+    expect(await runUntilExit(code)).toEqual({ exited: true, stdout: '{"clean":true,"unfinished":0}\n' });
   });
 
   test("a job whose take was in flight as the stop began is handed back to the queue untouched, not run", async () => {
@@ -289,25 +274,9 @@ describe("stopping", () => {
     await enqueue(redis, first);
     await enqueue(redis, second);
     await waitFor(() => handled.length === 1, "the first job in hand");
-    const admin = createRedis(t.url);
-    try {
-      await waitFor(() => admin.status === "ready", "admin connection");
-      // Writes wait server-side: the take that acks the first job and claims the second is held
-      // until the stop has begun, and then answers with the second job.
-      await admin.client("PAUSE", 5000, "WRITE");
-      release();
-      const control = `csb-aws-${c.workerIds[0]!.slice(0, -2)}-control`;
-      await waitFor(
-        async () => (await namedConnections(t)).get(control) === "evalsha",
-        "the take held by the pause",
-      );
-      const stopped = stopNow(c, 10_000);
-      await admin.client("UNPAUSE");
-      expect(await stopped).toEqual({ clean: true, unfinished: 0 });
-    } finally {
-      await admin.client("UNPAUSE").catch(() => 0);
-      admin.disconnect();
-    }
+    // Writes wait server-side: the take that acks the first job and claims the second is held
+    // until the stop has begun, and then answers with the second job.
+    expect(await stopWhileTakeHeld(c, release)).toEqual({ clean: true, unfinished: 0 });
     expect(handled).toEqual([first.id]);
     expect(await redis.lrange(K.queue, 0, -1)).toEqual([JSON.stringify(second)]);
     expect(Object.values(await processingLists(t)).every((n) => n === 0)).toBe(true);
@@ -328,24 +297,8 @@ describe("stopping", () => {
     );
     await enqueue(redis, testJob());
     await waitFor(() => handled.length === 1, "the only job in hand");
-    const admin = createRedis(t.url);
-    try {
-      await waitFor(() => admin.status === "ready", "admin connection");
-      await admin.client("PAUSE", 5000, "WRITE");
-      release();
-      const control = `csb-aws-${c.workerIds[0]!.slice(0, -2)}-control`;
-      await waitFor(
-        async () => (await namedConnections(t)).get(control) === "evalsha",
-        "the take held by the pause",
-      );
-      const stopped = stopNow(c, 10_000);
-      await admin.client("UNPAUSE");
-      // A claim after the stop began would block for 60 s, past the 10 s deadline.
-      expect(await stopped).toEqual({ clean: true, unfinished: 0 });
-    } finally {
-      await admin.client("UNPAUSE").catch(() => 0);
-      admin.disconnect();
-    }
+    // A claim after the stop began would block for 60 s, past the 10 s deadline.
+    expect(await stopWhileTakeHeld(c, release)).toEqual({ clean: true, unfinished: 0 });
     expect(Object.values(await processingLists(t)).every((n) => n === 0)).toBe(true);
   });
 });
@@ -358,10 +311,7 @@ describe("acks across faults", () => {
     });
     await c.ready;
     // Past its start-up look at its list: idle in a blocking claim.
-    await waitFor(
-      async () => (await namedConnections(t)).get(`csb-aws-${c.workerIds[0]}`) === "blmove",
-      "blocked",
-    );
+    await waitUntilBlocked(t, c.workerIds[0]!);
     const lost = [testJob({ n: 1 }), testJob({ n: 2 }), testJob({ n: 3 })];
     // LPUSH order, as BLMOVE ... RIGHT LEFT would have put them: the newest at the head.
     await redis.lpush(K.processing(c.workerIds[0]!), ...lost.map((j) => JSON.stringify(j)));
@@ -377,23 +327,10 @@ describe("acks across faults", () => {
       handled.push(j.id);
     });
     await c.ready;
-    const blocking = `${t.prefix}csb-aws-${c.workerIds[0]}`;
-    await waitFor(
-      async () => (await namedConnections(t)).get(blocking.slice(t.prefix.length)) === "blmove",
-      "blocked",
-    );
+    await waitUntilBlocked(t, c.workerIds[0]!);
     const lost = testJob();
     await redis.lpush(K.processing(c.workerIds[0]!), JSON.stringify(lost));
-    const admin = createRedis(t.url);
-    try {
-      await waitFor(() => admin.status === "ready", "admin connection");
-      const list = String(await admin.client("LIST"));
-      const id = [...list.matchAll(/id=(\d+) .*?name=(\S+)/g)].find((m) => m[2] === blocking)?.[1];
-      expect(id).toBeDefined();
-      await admin.client("KILL", "ID", id!);
-    } finally {
-      admin.disconnect();
-    }
+    expect(await killConnections(t, (name) => name === `csb-aws-${c.workerIds[0]}`)).toBe(1);
     await waitFor(() => handled.length === 1, "the lost job run");
     expect(handled).toEqual([lost.id]);
   });
@@ -407,10 +344,7 @@ describe("acks across faults", () => {
       if (handled.length === 1) stopped = stopNow(c!, 10_000);
     });
     await c.ready;
-    await waitFor(
-      async () => (await namedConnections(t)).get(`csb-aws-${c!.workerIds[0]}`) === "blmove",
-      "blocked",
-    );
+    await waitUntilBlocked(t, c!.workerIds[0]!);
     const lost = [testJob({ n: 1 }), testJob({ n: 2 })];
     await redis.lpush(K.processing(c.workerIds[0]!), ...lost.map((j) => JSON.stringify(j)));
     await killConnections(t);
@@ -432,25 +366,13 @@ describe("acks across faults", () => {
     );
     await c.ready;
     // Past its start-up look at its list: idle in a blocking claim.
-    await waitFor(
-      async () => (await namedConnections(t)).get(`csb-aws-${c.workerIds[0]}`) === "blmove",
-      "blocked",
-    );
+    await waitUntilBlocked(t, c.workerIds[0]!);
     const lost = testJob();
     await redis.lpush(K.processing(c.workerIds[0]!), JSON.stringify(lost));
     // Only the shared connection, while the slot blocks on its own (2 s): by the slot's next take
     // the shared one is back, so no command of the slot fails; only the reconnect tells it.
-    const control = `${t.prefix}csb-aws-${c.workerIds[0]!.slice(0, -2)}-control`;
-    const admin = createRedis(t.url);
-    try {
-      await waitFor(() => admin.status === "ready", "admin connection");
-      const list = String(await admin.client("LIST"));
-      const id = [...list.matchAll(/id=(\d+) .*?name=(\S+)/g)].find((m) => m[2] === control)?.[1];
-      expect(id).toBeDefined();
-      await admin.client("KILL", "ID", id!);
-    } finally {
-      admin.disconnect();
-    }
+    const control = `csb-aws-${c.workerIds[0]!.slice(0, -2)}-control`;
+    expect(await killConnections(t, (name) => name === control)).toBe(1);
     await waitFor(() => handled.length === 1, "the lost job run");
     expect(handled).toEqual([lost.id]);
   });
@@ -464,7 +386,7 @@ describe("acks across faults", () => {
       log: captureLog("silent").log,
       blockTimeoutMs: 100,
     });
-    consumers.push(c);
+    h.track(c);
     await c.ready;
     // The beats' own timestamps (Redis clock), not the test's timing: a slow machine only
     // spreads them further apart.
@@ -533,10 +455,7 @@ describe("acks across faults", () => {
         { commandTimeoutMs: 300 },
       );
       await c.ready;
-      await waitFor(
-        async () => (await namedConnections(t)).get(`csb-aws-${c.workerIds[0]}`) === "blmove",
-        "blocked",
-      );
+      await waitUntilBlocked(t, c.workerIds[0]!);
       const job = testJob();
       await enqueue(redis, job);
       await waitFor(() => handled.length > 0, "the job");
@@ -643,7 +562,7 @@ describe("acks across faults", () => {
       blockTimeoutMs: 100,
       heartbeatIntervalMs: 100,
     });
-    consumers.push(c);
+    h.track(c);
     await enqueue(redis, testJob());
     await waitFor(async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 1, "claimed");
     // From now on the server's replies are lost: every ack times out.

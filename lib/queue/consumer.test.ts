@@ -1,19 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { AppError } from "../../lib/errors/app-error.ts";
+import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Redis } from "../../lib/redis/connect.ts";
 import { runScheduler, type Scheduler } from "../../lib/scheduler/run-scheduler.ts";
+import { PermanentError, useConsumerHarness } from "../../tests/fixtures/consumer-harness.ts";
 import {
   captureLog,
-  clearKeys,
-  connectWith,
   killConnections,
-  namedConnections,
   processingLists,
   testJob,
   waitFor,
+  waitUntilBlocked,
 } from "../../tests/fixtures/queue-support.ts";
-import { createTestRedis, type TestRedis } from "../../tests/helpers/redis.ts";
-import { type Consumer, type ConsumerOptions, startConsumer } from "./consumer.ts";
+import type { TestRedis } from "../../tests/helpers/redis.ts";
 import { parseDeadEntry } from "./dead-entry.ts";
 import { enqueue } from "./enqueue.ts";
 import type { Job } from "./job.ts";
@@ -22,44 +19,19 @@ import { queueKeys } from "./keys.ts";
 setDefaultTimeout(30_000);
 
 const K = queueKeys("aws");
+const h = useConsumerHarness();
+const { consume } = h;
 let t: TestRedis;
 let redis: Redis;
-const opened: Redis[] = [];
-const consumers: Consumer[] = [];
 const schedulers: Scheduler[] = [];
 
-beforeAll(async () => {
-  t = await createTestRedis();
-  redis = t.redis;
+beforeAll(() => {
+  t = h.t;
+  redis = h.redis;
 });
-// Leak guard: every consumer and scheduler stopped, every connection closed, keys cleared.
 afterEach(async () => {
-  for (const c of consumers.splice(0)) await c.stop(2000);
   for (const s of schedulers.splice(0)) await s.stop();
-  const open = opened.splice(0).filter((r) => r.status !== "end");
-  for (const r of open) r.disconnect();
-  expect(open).toEqual([]);
-  await clearKeys(t);
 });
-afterAll(async () => {
-  await t.cleanup();
-});
-
-function consume(handler: ConsumerOptions["handler"], more: Partial<ConsumerOptions> = {}): Consumer {
-  const c = startConsumer({
-    provider: "aws",
-    concurrency: 1,
-    connect: connectWith(t, opened),
-    handler,
-    log: captureLog("silent").log,
-    blockTimeoutMs: 100,
-    heartbeatIntervalMs: 100,
-    backoff: { baseMs: 40, maxMs: 200 },
-    ...more,
-  });
-  consumers.push(c);
-  return c;
-}
 
 function schedule(): Scheduler {
   const s = runScheduler({
@@ -75,21 +47,16 @@ function schedule(): Scheduler {
   return s;
 }
 
-class PermanentError extends AppError {
-  readonly code = "no_such_principal";
-  readonly retryable = false;
-}
-
 describe("consumer", () => {
   test("one consumer handles jobs in FIFO order, each once, and acks them all", async () => {
     const jobs = Array.from({ length: 60 }, (_, n) => testJob({ n }));
     for (const j of jobs) await enqueue(redis, j);
     const seen: string[] = [];
-    consume(async (job) => {
+    const c = consume(async (job) => {
       seen.push(job.id);
     });
     await waitFor(() => seen.length === jobs.length, "all jobs");
-    await waitFor(async () => (await redis.llen(K.processing(consumers[0]!.workerIds[0]!))) === 0, "acks");
+    await waitFor(async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 0, "acks");
     expect(seen).toEqual(jobs.map((j) => j.id));
     expect(await redis.llen(K.queue)).toBe(0);
   });
@@ -246,10 +213,7 @@ describe("consumer", () => {
     });
     await c.ready;
     // Past its start-up look at its list: idle in a blocking claim.
-    await waitFor(
-      async () => (await namedConnections(t)).get(`csb-aws-${c.workerIds[0]}`) === "blmove",
-      "blocked",
-    );
+    await waitUntilBlocked(t, c.workerIds[0]!);
     // As if Redis had moved the job for this worker and the reply had died with the connection.
     const lost = testJob();
     await redis.lpush(K.processing(c.workerIds[0]!), JSON.stringify(lost));
@@ -272,8 +236,7 @@ describe("consumer", () => {
     );
     for (let i = 0; i < 6; i++) await enqueue(redis, testJob({ i }));
     await waitFor(() => started.length === 2, "two in flight");
-    const result = await c.stop(5000);
-    consumers.splice(consumers.indexOf(c), 1);
+    const result = await h.stopNow(c, 5000);
     expect(result).toEqual({ clean: true, unfinished: 0 });
     expect(finished).toEqual(started);
     expect(started).toHaveLength(2);
@@ -292,8 +255,7 @@ describe("consumer", () => {
       await new Promise(() => {}); // ignores the signal: the job must not be acked
     });
     await waitFor(async () => (await redis.llen(K.processing(stuck.workerIds[0]!))) === 1, "claimed");
-    const result = await stuck.stop(100);
-    consumers.splice(consumers.indexOf(stuck), 1);
+    const result = await h.stopNow(stuck, 100);
     expect(result).toEqual({ clean: false, unfinished: 1 });
     expect(signalled).toBe(true);
     expect(await redis.zscore(K.workers, stuck.workerIds[0]!)).not.toBeNull();

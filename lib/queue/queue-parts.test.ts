@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { createRedis } from "../../lib/redis/connect.ts";
-import { captureLog, testJob } from "../../tests/fixtures/queue-support.ts";
+import { captureLog, runUntilExit, testJob } from "../../tests/fixtures/queue-support.ts";
 import { createTestRedis, type TestRedis } from "../../tests/helpers/redis.ts";
 import { checkRedisPolicy } from "./check-redis-policy.ts";
 import { asInteger, asStrings } from "./commands.ts";
@@ -153,11 +153,7 @@ describe("waits", () => {
       "await sleep(600_000, ac.signal);",
       'console.log("woke");',
     ].join("\n");
-    const proc = Bun.spawn(["bun", "-e", code], { stdout: "pipe", stderr: "inherit" });
-    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(20_000).then(() => false)]);
-    if (!exited) proc.kill("SIGKILL");
-    expect(exited).toBe(true);
-    expect(await new Response(proc.stdout).text()).toBe("woke\n");
+    expect(await runUntilExit(code)).toEqual({ exited: true, stdout: "woke\n" });
   });
 
   test("waitReady: at once when ready or aborted; otherwise on the ready event, leaving no listener behind", async () => {
