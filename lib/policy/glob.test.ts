@@ -147,4 +147,9 @@ describe("compileGlob", () => {
     expect(m("xy*", "y")).toBe(false);
     expect(m("a/b", "/b")).toBe(false);
   });
+
+  test("case-insensitive is lower-casing, character by character as ARM compares: ß is not ss", () => {
+    expect(m("Stra\u00dfe Reader", "STRASSE READER", true)).toBe(false);
+    expect(m("Stra\u00dfe Reader", "stra\u00dfe reader", true)).toBe(true);
+  });
 });
