@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { TransactionSql } from "postgres";
 import { DependencyUnavailableError } from "../../lib/errors/http-errors.ts";
 import { createRedis } from "../../lib/redis/connect.ts";
@@ -89,6 +89,10 @@ describe("submitRequest", () => {
 // finish in time: a transaction of the test holds the row's lock, as a slow or stuck PostgreSQL
 // session would. Whatever the API answers must stay true after the lock is gone.
 describe("submitRequest, when the undo of the insert is stuck", () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
   // The pool's statement_timeout (3 s, lib/db/connect.ts) would also end a waiting undo in the
   // end; the undo's own timeout here is short enough that the lock is released well before.
   const run = async (
@@ -98,7 +102,12 @@ describe("submitRequest, when the undo of the insert is stuck", () => {
   ) => {
     const proxy = await startTcpProxy(Number(new URL(api.r.url).port || 6379));
     const proxied = createRedis(`redis://127.0.0.1:${proxy.port}`, { keyPrefix: api.r.prefix });
-    try {
+    // Closed after the test, not when this returns: the push must wait out its 3 s.
+    cleanups.push(() => {
+      proxy.stop();
+      proxied.disconnect();
+    });
+    {
       await waitFor(() => proxied.status === "ready", "proxied redis");
       proxy.holdReplies();
       const captured = captureLog("warn");
@@ -124,7 +133,8 @@ describe("submitRequest, when the undo of the insert is stuck", () => {
       });
       let locked = false;
       const locker = api.db.sql.begin(async (tx) => {
-        await tx`SELECT 1 FROM requests WHERE correlation_id = ${id} FOR UPDATE`;
+        // The row is still there: the undo has not run before the lock.
+        expect(await tx`SELECT 1 FROM requests WHERE correlation_id = ${id} FOR UPDATE`).toHaveLength(1);
         locked = true;
         await gate;
         await whileStuck(tx, id);
@@ -135,9 +145,6 @@ describe("submitRequest, when the undo of the insert is stuck", () => {
         await Promise.race([submitting.then(() => "answered"), Bun.sleep(0).then(() => "waiting")]),
       ).toBe("waiting");
       return { submitting, unlock, locker, id, captured };
-    } finally {
-      proxy.stop();
-      proxied.disconnect();
     }
   };
   const lockWaiters = async () =>
@@ -156,6 +163,18 @@ describe("submitRequest, when the undo of the insert is stuck", () => {
           WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`
       )[0]?.n,
     );
+
+  test("the fence counts from the insert: after a long wait for the push, an undo that is not stuck still removes the row", async () => {
+    // The push waits 3 s, longer than the undo's own 1 s: a fence counted from the wrong end
+    // would already have passed, and the row would stay behind a 503.
+    const { submitting, unlock, locker, id } = await run(1000, "UNDO-SLOW-PUSH", async () => {});
+    unlock();
+    await locker; // released before the undo starts: it is not stuck
+    const outcome = await submitting;
+    expect("error" in outcome && outcome.error).toBeInstanceOf(DependencyUnavailableError);
+    const [row] = await api.db.sql`SELECT 1 FROM requests WHERE correlation_id = ${id}`;
+    expect(row).toBeUndefined();
+  });
 
   test("an undo the API stopped waiting for cannot land later: the row stands, 202, and the request will happen", async () => {
     const { submitting, unlock, locker, id } = await run(500, "UNDO-LATE", async () => {});
