@@ -35,6 +35,7 @@ export class ConsumerSlot<T extends QueueJob = Job> {
   private pendingAcks: string[] = [];
   // Stryker disable next-line BooleanLiteral: the blocking connection is created just before this slot, and its first "ready" sets it anyway
   private needsRecovery = true;
+  // Stryker disable next-line BooleanLiteral: CLIENT UNBLOCK of a connection that is not blocked does nothing
   private blocked = false;
   private clientId: number | null = null;
   /** True while a handler runs. */
