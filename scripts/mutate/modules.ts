@@ -30,6 +30,8 @@ const QUEUE_UNIT = "lib/queue/queue-ops.test.ts";
 const QUEUE_PROMOTE = "lib/queue/promote-concurrency.test.ts";
 const QUEUE_CONSUMER = "lib/queue/consumer.test.ts";
 const QUEUE_LIFECYCLE = "lib/queue/consumer-lifecycle.test.ts";
+// CLIENT PAUSE on a redis-server of its own (starts one: ~1 s more).
+const QUEUE_PAUSED = "lib/queue/consumer-paused-writes.test.ts";
 // The small parts on their own (keys, envelope, waits, process ids): milliseconds.
 const QUEUE_PARTS = "lib/queue/queue-parts.test.ts";
 // Starts real worker processes and kills them: the slowest (~8 s), so always last.
@@ -69,7 +71,15 @@ export const MODULES: Record<string, MutationModule> = {
   },
   queue: {
     mutate: ["lib/queue/**/*.ts", ...notTests],
-    tests: [QUEUE_PARTS, QUEUE_UNIT, QUEUE_PROMOTE, QUEUE_CONSUMER, QUEUE_LIFECYCLE, QUEUE_PROCESSES],
+    tests: [
+      QUEUE_PARTS,
+      QUEUE_UNIT,
+      QUEUE_PROMOTE,
+      QUEUE_CONSUMER,
+      QUEUE_LIFECYCLE,
+      QUEUE_PAUSED,
+      QUEUE_PROCESSES,
+    ],
     byFile: {
       "lib/queue/promote.ts": [QUEUE_UNIT, QUEUE_PROMOTE, SCHEDULER],
       "lib/queue/schedule.ts": [QUEUE_UNIT, QUEUE_PROMOTE, SCHEDULER],

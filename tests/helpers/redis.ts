@@ -23,8 +23,7 @@ async function ready(redis: Redis): Promise<Redis> {
 }
 
 /** A random key namespace on the shared Redis for one test file; removed afterwards. */
-export async function createTestRedis(): Promise<TestRedis> {
-  const url = testEnv().redisUrl;
+export async function createTestRedis(url: string = testEnv().redisUrl): Promise<TestRedis> {
   const prefix = `t${randomBytes(5).toString("hex")}:`;
   const redis = await ready(createRedis(url, { keyPrefix: prefix }));
   const others: Redis[] = [];
