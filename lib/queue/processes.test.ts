@@ -52,7 +52,8 @@ function consumer(more: Partial<ConsumerProcessConfig> = {}): ConsumerProcess {
     redisUrl: t.url,
     prefix: t.prefix,
     provider: "aws",
-    processId: `fx${++seq}`,
+    // Unique across test runs sharing the server: CLIENT LIST below picks connections by name.
+    processId: `${t.prefix.slice(0, -1)}-fx${++seq}`,
     concurrency: 2,
     heartbeatIntervalMs: 200,
     blockTimeoutMs: 200,
@@ -82,8 +83,22 @@ const allEmpty = async () => Object.values(await processingLists(t)).every((n) =
 describe("consumer processes", () => {
   test("many consumers in several processes: every job handled exactly once", async () => {
     const jobs = Array.from({ length: 600 }, (_, n) => testJob({ n }));
-    const procs = [consumer({ concurrency: 4 }), consumer({ concurrency: 4 }), consumer({ concurrency: 4 })];
+    const ids = [1, 2, 3].map((n) => `${t.prefix.slice(0, -1)}-fx${seq + n}`);
+    const procs = ids.map(() => consumer({ concurrency: 4, blockTimeoutMs: 5000 }));
     await Promise.all(procs.map((p) => p.ready));
+    // Every slot idle in BLMOVE before the first push: Redis serves blocked clients oldest first,
+    // so the first jobs go to every process whatever the machine's load (a process still starting
+    // up could otherwise find the work all done).
+    await waitFor(async () => {
+      const list = String(await redis.client("LIST"));
+      return ids.every((id) =>
+        [0, 1, 2, 3].every(
+          (i) =>
+            list.includes(`name=csb-aws-${id}:${i} `) &&
+            new RegExp(`name=csb-aws-${id}:${i} [^\n]*cmd=blmove`).test(list),
+        ),
+      );
+    }, "every slot blocked");
     for (const j of jobs) await enqueue(redis, j);
     await waitFor(async () => (await redis.llen("test:done")) >= jobs.length, "every job done");
     await waitFor(allEmpty, "every job acked");
