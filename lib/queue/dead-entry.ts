@@ -18,6 +18,7 @@ const MAX_REASON = 2000;
 
 export function deadEntry(job: string, reason: string, failedAt: number, workerId?: string): string {
   const entry: DeadEntry = { job, reason: reason.slice(0, MAX_REASON), failed_at: failedAt };
+  // Stryker disable next-line ConditionalExpression: JSON.stringify leaves out a key whose value is undefined
   if (workerId !== undefined) entry.worker_id = workerId;
   return JSON.stringify(entry);
 }

@@ -195,6 +195,8 @@ describe("schedules", () => {
     ]);
     expect(await unschedule(redis, REVOCATION_SCHEDULE_KEY, revocationJob(fromDb))).toBe(true);
     expect(await redis.zcard(REVOCATION_SCHEDULE_KEY)).toBe(0);
+    // Already promoted (or never scheduled): nothing to take out.
+    expect(await unschedule(redis, REVOCATION_SCHEDULE_KEY, revocationJob(fromDb))).toBe(false);
   });
 
   test("due revocations go to the queue of their provider; unroutable ones aside; the rest wait", async () => {

