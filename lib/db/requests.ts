@@ -130,7 +130,7 @@ export async function insertRequest(sql: Db, r: NewRequest): Promise<InsertResul
  */
 export async function deleteUnqueuedRequest(sql: Sql, correlationId: string, fence: Date): Promise<boolean> {
   return await sql.begin(async (tx) => {
-    await tx`SELECT 1 FROM requests WHERE correlation_id = ${correlationId} FOR UPDATE`;
+    if (!(await requestStillStored(tx, correlationId))) return false;
     const rows = await tx`DELETE FROM requests
                           WHERE correlation_id = ${correlationId} AND status = 'PENDING'
                             AND clock_timestamp() < ${fence}::timestamptz
