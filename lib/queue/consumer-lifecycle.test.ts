@@ -1,5 +1,4 @@
 import { afterEach, beforeAll, describe, expect, setDefaultTimeout, spyOn, test } from "bun:test";
-import { hostname } from "node:os";
 import { createRedis, type Redis } from "../../lib/redis/connect.ts";
 import { PermanentError, useConsumerHarness } from "../../tests/fixtures/consumer-harness.ts";
 import {
@@ -20,6 +19,7 @@ import { parseDeadEntry } from "./dead-entry.ts";
 import { enqueue } from "./enqueue.ts";
 import { queueKeys } from "./keys.ts";
 import { promoteRetries } from "./promote.ts";
+import { newProcessId } from "./worker-id.ts";
 
 // What the consumer does around its jobs: its defaults, its connections, how it stops, and how it
 // keeps acks right across dropped connections and unreachable Redis.
@@ -47,25 +47,27 @@ const redisMs = async () => {
 
 describe("consumer defaults", () => {
   test("connections are named after the provider, process and worker; blocking ones get the block timeout on top", async () => {
-    const asked: ConnectOptions[] = [];
     const connect = connectWith(t, opened);
-    const c = startConsumer({
-      provider: "aws",
-      concurrency: 2,
-      connect: (o) => {
-        asked.push(o);
-        return connect(o);
-      },
-      handler: async () => {},
-      log: captureLog("silent").log,
-    });
-    h.track(c);
+    /** A connection factory that records what the consumer asked for. */
+    const recording = (into: ConnectOptions[]) => (o: ConnectOptions) => {
+      into.push(o);
+      return connect(o);
+    };
+    const asked: ConnectOptions[] = [];
+    const c = h.track(
+      startConsumer({
+        provider: "aws",
+        concurrency: 2,
+        connect: recording(asked),
+        handler: async () => {},
+        log: captureLog("silent").log,
+      }),
+    );
     await c.ready;
-    const host = hostname()
-      .replace(/[^A-Za-z0-9_.-]/g, "_")
-      .slice(0, 40);
     const pid = c.workerIds[0]!.slice(0, -2);
-    expect(pid).toMatch(new RegExp(`^${host.replace(/\./g, "\\.")}-${process.pid}-[0-9a-f]{6}$`));
+    // newProcessId(): this host and pid, then 6 random hex digits.
+    expect(pid.slice(0, -6)).toBe(newProcessId().slice(0, -6));
+    expect(pid).toMatch(/-[0-9a-f]{6}$/);
     expect(c.workerIds).toEqual([`${pid}:0`, `${pid}:1`]);
     expect(asked).toEqual([
       { name: `csb-aws-${pid}-control`, commandTimeoutMs: 2000 },
@@ -79,20 +81,18 @@ describe("consumer defaults", () => {
     expect(other.workerIds[0]).not.toBe(c.workerIds[0]);
 
     const custom: ConnectOptions[] = [];
-    const d = startConsumer({
-      provider: "aws",
-      concurrency: 1,
-      connect: (o) => {
-        custom.push(o);
-        return connect(o);
-      },
-      handler: async () => {},
-      log: captureLog("silent").log,
-      processId: "p1",
-      blockTimeoutMs: 250,
-      commandTimeoutMs: 400,
-    });
-    h.track(d);
+    const d = h.track(
+      startConsumer({
+        provider: "aws",
+        concurrency: 1,
+        connect: recording(custom),
+        handler: async () => {},
+        log: captureLog("silent").log,
+        processId: "p1",
+        blockTimeoutMs: 250,
+        commandTimeoutMs: 400,
+      }),
+    );
     expect(d.workerIds).toEqual(["p1:0"]);
     expect(custom).toEqual([
       { name: "csb-aws-p1-control", commandTimeoutMs: 400 },
@@ -105,18 +105,14 @@ describe("consumer defaults", () => {
     const first = testJob({ first: true });
     const fourth = { ...testJob({ fourth: true }), attempt: 3 };
     const last = { ...testJob({ last: true }), attempt: 4 };
-    const c = startConsumer({
-      provider: "aws",
-      concurrency: 1,
-      connect: connectWith(t, opened),
-      handler: async () => {
+    // The harness's consumer with the consumer's own backoff (undefined: the default) and attempts.
+    consume(
+      async () => {
         calls.push(Date.now());
         throw new Error("503");
       },
-      log: captureLog("silent").log,
-      blockTimeoutMs: 100,
-    });
-    h.track(c);
+      { backoff: undefined },
+    );
     await redis.lpush(K.queue, JSON.stringify(first), JSON.stringify(fourth), JSON.stringify(last));
     await waitFor(
       async () => (await redis.zcard(K.delayed)) === 2 && (await redis.llen(K.dead)) === 1,
@@ -191,8 +187,7 @@ describe("stopping", () => {
     // "end" event; its retry timer is cleared), so these are not in the leak guard's list.
     const refused: Redis[] = [];
     const stderr = spyOn(console, "error");
-    const c = startConsumer({
-      provider: "aws",
+    const c = consume(async () => {}, {
       concurrency: 2,
       connect: (o) => {
         // Port 1 on loopback: connection refused, again and again.
@@ -200,8 +195,6 @@ describe("stopping", () => {
         refused.push(r);
         return r;
       },
-      handler: async () => {},
-      log: captureLog("silent").log,
     });
     let ready = false;
     void c.ready.then(() => {
@@ -209,7 +202,7 @@ describe("stopping", () => {
     });
     await Bun.sleep(50);
     expect(ready).toBe(false);
-    expect(await c.stop(2000)).toEqual({ clean: false, unfinished: 0 });
+    expect(await stopNow(c, 2000)).toEqual({ clean: false, unfinished: 0 });
     expect(ready).toBe(true);
     expect(refused).toHaveLength(3);
     expect(refused.filter((r) => r.status === "ready")).toEqual([]);
@@ -311,15 +304,7 @@ describe("acks across faults", () => {
   });
 
   test("heartbeats come once a second by default, not back to back", async () => {
-    const c = startConsumer({
-      provider: "aws",
-      concurrency: 1,
-      connect: connectWith(t, opened),
-      handler: async () => {},
-      log: captureLog("silent").log,
-      blockTimeoutMs: 100,
-    });
-    h.track(c);
+    const c = consume(async () => {}, { heartbeatIntervalMs: undefined }); // the default interval
     await c.ready;
     // The beats' own timestamps (Redis clock), not the test's timing: a slow machine only
     // spreads them further apart.
@@ -437,26 +422,17 @@ describe("acks across faults", () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    const c = startConsumer({
-      provider: "aws",
-      concurrency: 1,
-      connect: (o) => {
-        const r = createRedis(url.toString(), {
-          keyPrefix: t.prefix,
-          name: `${t.prefix}${o.name}`,
-          commandTimeoutMs: 300,
-        });
-        opened.push(r);
-        return r;
-      },
-      handler: async () => {
+    // Every connection through the proxy; commands time out after 300 ms.
+    const c = consume(
+      async () => {
         await gate;
       },
-      log: captured.log,
-      blockTimeoutMs: 100,
-      heartbeatIntervalMs: 100,
-    });
-    h.track(c);
+      {
+        connect: connectWith({ ...t, url: url.toString() }, opened),
+        commandTimeoutMs: 300,
+        log: captured.log,
+      },
+    );
     await enqueue(redis, testJob());
     await waitFor(async () => (await redis.llen(K.processing(c.workerIds[0]!))) === 1, "claimed");
     // From now on the server's replies are lost: every ack times out.
